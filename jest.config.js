@@ -1,0 +1,24 @@
+// @swc/jest, not ts-jest: Nest 12 ships ES modules, which only this transform loads here.
+const swc = ['@swc/jest', { swcrc: true }];
+const common = {
+  transform: { '^.+\\.(t|j|mj)s$': swc },
+  transformIgnorePatterns: [],
+  moduleFileExtensions: ['ts', 'js', 'mjs', 'json'],
+  testEnvironment: 'node',
+};
+
+module.exports = {
+  testTimeout: 60000,
+  projects: [
+    // Beside the code; no network services.
+    { ...common, displayName: 'unit', testMatch: ['<rootDir>/src/**/*.spec.ts'] },
+    // One port, every adapter, against the real PostgreSQL, Redis and s3rver.
+    {
+      ...common,
+      displayName: 'contract',
+      testMatch: ['<rootDir>/test/contract/**/*.contract-spec.ts'],
+    },
+    // The booted application over HTTP (supertest).
+    { ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'] },
+  ],
+};

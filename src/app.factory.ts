@@ -1,0 +1,59 @@
+import { ValidationPipe } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { Logger } from 'nestjs-pino';
+import type { IncomingMessage } from 'node:http';
+import { AppModule } from './app.module';
+import { REQUEST_ID_HEADER, requestIdFor } from './common/http/request-id';
+import { AppConfig } from './config';
+
+/** Builds (but does not start listening) the application for `config.role`. */
+export async function createApp(config: AppConfig): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({
+    bodyLimit: config.http.maxJsonBytes,
+    trustProxy: config.http.trustProxy === false ? false : config.http.trustProxy,
+    genReqId: assignRequestId,
+    forceCloseConnections: 'idle',
+    return503OnClosing: true,
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRole(config), adapter, {
+    bufferLogs: true,
+  });
+  app.useLogger(app.get(Logger));
+  app
+    .getHttpAdapter()
+    .getInstance()
+    .addHook('onRequest', async (request, reply) => {
+      reply.header(REQUEST_ID_HEADER, request.id);
+    });
+  app.useGlobalPipes(
+    new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }),
+  );
+  if (config.runs('web')) serveOpenApi(app);
+  await app.init();
+  return app;
+}
+
+/** Fastify's id, also set on the raw request so pino-http logs the same one. */
+function assignRequestId(raw: IncomingMessage): string {
+  const id = requestIdFor(raw);
+  raw.id = id;
+  return id;
+}
+
+function serveOpenApi(app: NestFastifyApplication): void {
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('Vireo')
+      .setDescription(
+        'Image uploads in, ML predictions out; learns from the labels users give back.',
+      )
+      .setVersion('1')
+      .addBearerAuth()
+      .addApiKey({ type: 'apiKey', in: 'header', name: 'X-API-Key' }, 'api-key')
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'openapi.json' });
+}

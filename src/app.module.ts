@@ -1,0 +1,42 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER } from '@nestjs/core';
+import { ErrorEnvelopeFilter } from './common/http/error-envelope.filter';
+import { LoggingModule } from './common/logging/logging.module';
+import { AppConfig, ConfigModule } from './config';
+import { HealthModule } from './modules/health/health.module';
+import { MetricsModule } from './modules/metrics/metrics.module';
+
+/**
+ * The root module of every role. Infrastructure (config, logs, health, metrics) is always
+ * loaded; the role decides which feature modules join it.
+ */
+@Module({})
+export class AppModule {
+  static forRole(config: AppConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot(config),
+        LoggingModule,
+        HealthModule,
+        MetricsModule,
+        ...(config.runs('web') ? AppModule.webModules() : []),
+        ...(config.runs('worker') ? AppModule.workerModules() : []),
+        ...(config.runs('scheduler') ? AppModule.schedulerModules() : []),
+      ],
+      providers: [{ provide: APP_FILTER, useClass: ErrorEnvelopeFilter }],
+    };
+  }
+
+  private static webModules(): DynamicModule[] {
+    return [];
+  }
+
+  private static workerModules(): DynamicModule[] {
+    return [];
+  }
+
+  private static schedulerModules(): DynamicModule[] {
+    return [];
+  }
+}

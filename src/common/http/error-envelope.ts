@@ -1,0 +1,26 @@
+import { HttpStatus } from '@nestjs/common';
+
+/** The body of every error the API answers (except `/v2`, which speaks the Open Inference Protocol). */
+export interface ErrorEnvelope {
+  error: { code: string; message: string; requestId: string; details?: Record<string, unknown> };
+}
+
+/** Codes for errors that carry no code of their own (framework and parser errors). */
+const CODES_BY_STATUS: Partial<Record<number, string>> = {
+  [HttpStatus.BAD_REQUEST]: 'bad_request',
+  [HttpStatus.UNAUTHORIZED]: 'unauthorized',
+  [HttpStatus.FORBIDDEN]: 'forbidden',
+  [HttpStatus.NOT_FOUND]: 'not_found',
+  [HttpStatus.METHOD_NOT_ALLOWED]: 'method_not_allowed',
+  [HttpStatus.NOT_ACCEPTABLE]: 'not_acceptable',
+  [HttpStatus.CONFLICT]: 'conflict',
+  [HttpStatus.PAYLOAD_TOO_LARGE]: 'payload_too_large',
+  [HttpStatus.UNSUPPORTED_MEDIA_TYPE]: 'unsupported_media_type',
+  [HttpStatus.UNPROCESSABLE_ENTITY]: 'unprocessable_entity',
+  [HttpStatus.TOO_MANY_REQUESTS]: 'rate_limited',
+  [HttpStatus.SERVICE_UNAVAILABLE]: 'service_unavailable',
+};
+
+export function codeForStatus(status: number): string {
+  return CODES_BY_STATUS[status] ?? (status >= 500 ? 'internal_error' : 'bad_request');
+}

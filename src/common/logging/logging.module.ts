@@ -1,0 +1,26 @@
+import { Module, RequestMethod } from '@nestjs/common';
+import { LoggerModule } from 'nestjs-pino';
+import type { IncomingMessage } from 'node:http';
+import { AppConfig } from '../../config';
+
+/** JSON logs (pino); every request line carries the request id Fastify assigned. */
+@Module({
+  imports: [
+    LoggerModule.forRootAsync({
+      inject: [AppConfig],
+      useFactory: (config: AppConfig) => ({
+        // nestjs-pino's default route pattern does not match under Nest 12 + Fastify.
+        forRoutes: [{ path: '*path', method: RequestMethod.ALL }],
+        pinoHttp: {
+          level: config.logLevel,
+          base: { role: config.role },
+          genReqId: (request: IncomingMessage) => request.id,
+          redact: ['req.headers.authorization', 'req.headers["x-api-key"]', 'req.headers.cookie'],
+          customLogLevel: (_req, res, err) =>
+            err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info',
+        },
+      }),
+    }),
+  ],
+})
+export class LoggingModule {}

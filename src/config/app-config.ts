@@ -1,0 +1,193 @@
+import { cpus } from 'node:os';
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { LOG_LEVELS, ROLES, SETTINGS, SettingName, Settings, TF_BACKENDS } from './settings';
+
+export type Role = (typeof ROLES)[number];
+export type LogLevel = (typeof LOG_LEVELS)[number];
+export type TfBackendSetting = (typeof TF_BACKENDS)[number];
+
+export type DatabaseConfig =
+  { kind: 'pglite'; dir: string } | { kind: 'postgres'; url: string; poolSize: number };
+
+export type StorageConfig =
+  | { kind: 'local'; root: string }
+  | {
+      kind: 's3';
+      endpoint: string;
+      publicEndpoint?: string;
+      accessKey: string;
+      secretKey: string;
+      bucket: string;
+      region: string;
+      serverSideEncryption: boolean;
+    };
+
+export interface RedisConfig {
+  url: string;
+  prefix: string;
+}
+
+/** Thrown for any invalid setting; its message is one line naming the variable. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/**
+ * The typed, validated settings of one process, built once from the environment.
+ * It is also the DI token: inject `AppConfig` to read settings.
+ */
+export class AppConfig {
+  readonly role: Role;
+  readonly dataDir: string;
+  readonly logLevel: LogLevel;
+  readonly http: {
+    port: number;
+    host: string;
+    publicUrl: string;
+    maxUploadBytes: number;
+    maxJsonBytes: number;
+    corsOrigins: string[];
+    trustProxy: string[] | false;
+    shutdownTimeoutMs: number;
+  };
+  readonly database: DatabaseConfig;
+  readonly redis?: RedisConfig;
+  readonly storage: StorageConfig;
+  readonly auth: {
+    signingSecret?: string;
+    adminApiKey?: string;
+    jwtAccessTtlS: number;
+    jwtRefreshTtlS: number;
+    metricsPublic: boolean;
+  };
+  readonly rateLimits: { uploadsPerMin: number; predictPerMin: number; readsPerMin: number };
+  readonly uploads: { uploadUrlTtlS: number; downloadUrlTtlS: number };
+  readonly queue: { concurrency: number; attempts: number; backoffMs: number };
+  readonly health: { checkTimeoutMs: number };
+  readonly model: {
+    backend: TfBackendSetting;
+    inferenceThreads: number;
+    batchMaxSize: number;
+    batchMaxDelayMs: number;
+    topK: number;
+    preload: boolean;
+  };
+
+  constructor(s: Settings) {
+    this.role = s.ROLE;
+    this.dataDir = resolve(s.DATA_DIR);
+    this.logLevel = s.LOG_LEVEL;
+    this.http = {
+      port: s.PORT,
+      host: s.HOST,
+      publicUrl: (s.PUBLIC_URL ?? `http://localhost:${s.PORT}`).replace(/\/+$/, ''),
+      maxUploadBytes: s.MAX_UPLOAD_BYTES,
+      maxJsonBytes: s.MAX_JSON_BYTES,
+      corsOrigins: splitList(s.CORS_ORIGINS),
+      trustProxy: s.TRUST_PROXY === 'false' ? false : splitList(s.TRUST_PROXY),
+      shutdownTimeoutMs: s.SHUTDOWN_TIMEOUT_MS,
+    };
+    this.database = s.DATABASE_URL
+      ? { kind: 'postgres', url: s.DATABASE_URL, poolSize: s.DATABASE_POOL_SIZE }
+      : { kind: 'pglite', dir: resolve(this.dataDir, 'db') };
+    this.redis = s.REDIS_URL ? { url: s.REDIS_URL, prefix: s.REDIS_PREFIX } : undefined;
+    this.storage = s.S3_ENDPOINT
+      ? {
+          kind: 's3',
+          endpoint: s.S3_ENDPOINT,
+          publicEndpoint: s.S3_PUBLIC_ENDPOINT,
+          accessKey: s.S3_ACCESS_KEY ?? '',
+          secretKey: s.S3_SECRET_KEY ?? '',
+          bucket: s.S3_BUCKET,
+          region: s.S3_REGION,
+          serverSideEncryption: s.S3_SSE,
+        }
+      : { kind: 'local', root: resolve(this.dataDir, 'objects') };
+    this.auth = {
+      signingSecret: s.SIGNING_SECRET,
+      adminApiKey: s.ADMIN_API_KEY,
+      jwtAccessTtlS: s.JWT_ACCESS_TTL_S,
+      jwtRefreshTtlS: s.JWT_REFRESH_TTL_S,
+      metricsPublic: s.METRICS_PUBLIC,
+    };
+    this.rateLimits = {
+      uploadsPerMin: s.RATE_LIMIT_UPLOADS_PER_MIN,
+      predictPerMin: s.RATE_LIMIT_PREDICT_PER_MIN,
+      readsPerMin: s.RATE_LIMIT_READS_PER_MIN,
+    };
+    this.uploads = { uploadUrlTtlS: s.UPLOAD_URL_TTL_S, downloadUrlTtlS: s.DOWNLOAD_URL_TTL_S };
+    this.queue = {
+      concurrency: s.QUEUE_CONCURRENCY,
+      attempts: s.QUEUE_ATTEMPTS,
+      backoffMs: s.QUEUE_BACKOFF_MS,
+    };
+    this.health = { checkTimeoutMs: s.HEALTH_CHECK_TIMEOUT_MS };
+    this.model = {
+      backend: s.TF_BACKEND,
+      inferenceThreads: s.INFERENCE_THREADS || Math.max(1, cpus().length - 1),
+      batchMaxSize: s.BATCH_MAX_SIZE,
+      batchMaxDelayMs: s.BATCH_MAX_DELAY_MS,
+      topK: s.PREDICT_TOP_K,
+      preload: s.MODEL_PRELOAD,
+    };
+  }
+
+  /** Roles that split the platform across processes talk only through Redis. */
+  get needsRedis(): boolean {
+    return this.role !== 'all';
+  }
+
+  runs(part: 'web' | 'worker' | 'scheduler'): boolean {
+    return this.role === 'all' || this.role === part;
+  }
+
+  /** Validates `env` (plus overrides, e.g. from the command line) and builds the config. */
+  static fromEnv(env: NodeJS.ProcessEnv, overrides: Partial<Record<SettingName, string>> = {}) {
+    const values: Record<string, unknown> = {};
+    for (const [name, def] of Object.entries(SETTINGS) as [
+      SettingName,
+      (typeof SETTINGS)[SettingName],
+    ][]) {
+      const raw =
+        overrides[name] ??
+        emptyToUndefined(env[name]) ??
+        ('default' in def ? def.default : undefined);
+      const parsed = (def.schema as z.ZodType).safeParse(raw);
+      if (!parsed.success) {
+        const shown = raw === undefined ? 'nothing' : JSON.stringify(raw);
+        throw new ConfigError(
+          `Invalid ${name}=${shown}: ${parsed.error.issues[0]?.message ?? 'invalid'}`,
+        );
+      }
+      values[name] = parsed.data;
+    }
+    const config = new AppConfig(values as Settings);
+    config.assertConsistent();
+    return config;
+  }
+
+  private assertConsistent(): void {
+    if (this.storage.kind === 's3' && (!this.storage.accessKey || !this.storage.secretKey)) {
+      throw new ConfigError(
+        'Invalid S3_ACCESS_KEY/S3_SECRET_KEY: both are required when S3_ENDPOINT is set',
+      );
+    }
+    if (this.needsRedis && !this.redis) {
+      throw new ConfigError(
+        `Invalid REDIS_URL=nothing: role "${this.role}" needs Redis; set REDIS_URL or use ROLE=all`,
+      );
+    }
+  }
+}
+
+function splitList(value: string): string[] {
+  return value
+    .split(',')
+    .map((v) => v.trim())
+    .filter(Boolean);
+}
+
+function emptyToUndefined(value: string | undefined): string | undefined {
+  return value === '' ? undefined : value;
+}

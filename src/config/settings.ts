@@ -1,0 +1,240 @@
+import { z } from 'zod';
+
+/**
+ * Every environment variable Vireo reads, with its default and meaning.
+ * The README's configuration table is checked against this list by a test.
+ */
+const port = z.coerce.number().int().min(0).max(65535);
+const positiveInt = z.coerce.number().int().positive();
+const nonNegativeInt = z.coerce.number().int().min(0);
+const optionalUrl = z.url().optional();
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+export const ROLES = ['web', 'worker', 'scheduler', 'all'] as const;
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export const TF_BACKENDS = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
+
+export interface SettingDefinition {
+  schema: z.ZodType;
+  default?: string;
+  description: string;
+}
+
+export const SETTINGS = {
+  PORT: {
+    schema: port,
+    default: '3000',
+    description: 'HTTP port (every role serves at least health and metrics).',
+  },
+  HOST: {
+    schema: z.string().min(1),
+    default: '0.0.0.0',
+    description: 'Interface the HTTP server binds to.',
+  },
+  ROLE: {
+    schema: z.enum(ROLES),
+    default: 'all',
+    description: 'Which part of the platform this process runs: web, worker, scheduler or all.',
+  },
+  DATA_DIR: {
+    schema: z.string().min(1),
+    default: './data',
+    description: 'Where embedded defaults keep data: PGlite in `db/`, objects in `objects/`.',
+  },
+  DATABASE_URL: {
+    schema: optionalUrl,
+    description: 'PostgreSQL URL. Unset: embedded PGlite in `DATA_DIR/db`.',
+  },
+  DATABASE_POOL_SIZE: {
+    schema: positiveInt,
+    default: '10',
+    description: 'PostgreSQL connections per process.',
+  },
+  REDIS_URL: {
+    schema: optionalUrl,
+    description:
+      'Redis URL for BullMQ, rate-limit counters and pub/sub. Unset: in-process queue (role `all` only).',
+  },
+  REDIS_PREFIX: {
+    schema: z
+      .string()
+      .min(1)
+      .regex(/^[A-Za-z0-9:_-]+$/),
+    default: 'vireo',
+    description: 'Key prefix in Redis, so several deployments or test runs share one server.',
+  },
+  S3_ENDPOINT: {
+    schema: optionalUrl,
+    description:
+      'S3/MinIO endpoint URL, e.g. `http://minio:9000`. Unset: objects on local disk in `DATA_DIR/objects`.',
+  },
+  S3_ACCESS_KEY: {
+    schema: z.string().optional(),
+    description: 'S3 access key (required with `S3_ENDPOINT`).',
+  },
+  S3_SECRET_KEY: {
+    schema: z.string().optional(),
+    description: 'S3 secret key (required with `S3_ENDPOINT`).',
+  },
+  S3_BUCKET: {
+    schema: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/),
+    default: 'vireo',
+    description:
+      'Bucket for originals, derivatives and model artifacts; created on boot if missing.',
+  },
+  S3_REGION: { schema: z.string().min(1), default: 'us-east-1', description: 'S3 region.' },
+  S3_SSE: {
+    schema: bool,
+    default: 'false',
+    description: 'Ask S3 for server-side encryption (AES256) of every object written.',
+  },
+  S3_PUBLIC_ENDPOINT: {
+    schema: optionalUrl,
+    description: 'Endpoint clients use for presigned URLs when it differs from `S3_ENDPOINT`.',
+  },
+  PUBLIC_URL: {
+    schema: optionalUrl,
+    description:
+      'Base URL clients reach the API at (for links and signed app URLs). Default: http://localhost:PORT.',
+  },
+  SIGNING_SECRET: {
+    schema: z.string().min(16).optional(),
+    description:
+      'Secret for signed app URLs and JWTs. Unset: generated once and kept in `DATA_DIR/secret` (set it when running more than one replica).',
+  },
+  ADMIN_API_KEY: {
+    schema: z
+      .string()
+      .regex(/^vir_[A-Za-z0-9]+_[A-Za-z0-9]+$/)
+      .optional(),
+    description:
+      'API key of the first admin (`vir_<prefix>_<secret>`). Unset: one is generated on first boot and printed once.',
+  },
+  MAX_UPLOAD_BYTES: {
+    schema: positiveInt,
+    default: String(20 * 1024 * 1024),
+    description: 'Largest image accepted, in bytes (413 above it).',
+  },
+  MAX_JSON_BYTES: {
+    schema: positiveInt,
+    default: String(1024 * 1024),
+    description: 'Largest JSON request body, in bytes (413 above it).',
+  },
+  LOG_LEVEL: {
+    schema: z.enum(LOG_LEVELS),
+    default: 'info',
+    description: 'Log level of the JSON logs.',
+  },
+  SHUTDOWN_TIMEOUT_MS: {
+    schema: positiveInt,
+    default: '10000',
+    description:
+      'On SIGTERM/SIGINT, how long in-flight requests and jobs may take before the process exits anyway.',
+  },
+  HEALTH_CHECK_TIMEOUT_MS: {
+    schema: positiveInt,
+    default: '2000',
+    description: 'Timeout of each readiness check.',
+  },
+  METRICS_PUBLIC: {
+    schema: bool,
+    default: 'true',
+    description: 'Serve `/metrics` without credentials.',
+  },
+  QUEUE_CONCURRENCY: {
+    schema: positiveInt,
+    default: '4',
+    description: 'Jobs a worker runs at once per queue.',
+  },
+  QUEUE_ATTEMPTS: {
+    schema: positiveInt,
+    default: '5',
+    description: 'Attempts per job before it lands in the failed set.',
+  },
+  QUEUE_BACKOFF_MS: {
+    schema: nonNegativeInt,
+    default: '1000',
+    description: 'First retry delay; doubles on each attempt.',
+  },
+  RATE_LIMIT_UPLOADS_PER_MIN: {
+    schema: positiveInt,
+    default: '120',
+    description: 'Uploads per minute per API key, user or client IP.',
+  },
+  RATE_LIMIT_PREDICT_PER_MIN: {
+    schema: positiveInt,
+    default: '600',
+    description: 'Predictions per minute per API key, user or client IP.',
+  },
+  RATE_LIMIT_READS_PER_MIN: {
+    schema: positiveInt,
+    default: '1200',
+    description: 'Read requests per minute per API key, user or client IP.',
+  },
+  CORS_ORIGINS: {
+    schema: z.string(),
+    default: '',
+    description: 'Comma-separated origins allowed by CORS (`*` for any). Empty: CORS off.',
+  },
+  TRUST_PROXY: {
+    schema: z.string(),
+    default: 'loopback',
+    description:
+      'Addresses/CIDRs of proxies whose `X-Forwarded-For` is trusted (e.g. nginx), comma-separated; `false` for none.',
+  },
+  JWT_ACCESS_TTL_S: {
+    schema: positiveInt,
+    default: '900',
+    description: 'Lifetime of a JWT access token, in seconds.',
+  },
+  JWT_REFRESH_TTL_S: {
+    schema: positiveInt,
+    default: String(30 * 24 * 3600),
+    description: 'Lifetime of a refresh token, in seconds.',
+  },
+  UPLOAD_URL_TTL_S: {
+    schema: positiveInt,
+    default: '900',
+    description: 'Lifetime of presigned upload links, in seconds.',
+  },
+  DOWNLOAD_URL_TTL_S: {
+    schema: positiveInt,
+    default: '300',
+    description: 'Lifetime of signed image download links, in seconds.',
+  },
+  TF_BACKEND: {
+    schema: z.enum(TF_BACKENDS),
+    default: 'auto',
+    description: 'TF.js backend: `auto` picks tensorflow (tfjs-node), else wasm, else cpu.',
+  },
+  INFERENCE_THREADS: {
+    schema: nonNegativeInt,
+    default: '0',
+    description: 'Inference worker threads. 0: one per spare core (cores - 1, at least 1).',
+  },
+  BATCH_MAX_SIZE: {
+    schema: positiveInt,
+    default: '16',
+    description: 'Largest micro-batch of images sent to a model at once.',
+  },
+  BATCH_MAX_DELAY_MS: {
+    schema: nonNegativeInt,
+    default: '5',
+    description: 'Longest wait for a micro-batch to fill.',
+  },
+  PREDICT_TOP_K: {
+    schema: positiveInt,
+    default: '5',
+    description: 'Labels returned per model by `/v1/predict`.',
+  },
+  MODEL_PRELOAD: {
+    schema: bool,
+    default: 'true',
+    description: 'Load production models at boot (readiness waits for them).',
+  },
+} satisfies Record<string, SettingDefinition>;
+
+export type SettingName = keyof typeof SETTINGS;
+export type Settings = { [K in SettingName]: z.output<(typeof SETTINGS)[K]['schema']> };

@@ -1,0 +1,55 @@
+import { Controller, Get, HttpStatus, ServiceUnavailableException } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
+import { AppError } from '../../common/app-error';
+import { AppConfig } from '../../config';
+import { ReadinessRegistry } from './readiness.registry';
+
+@ApiTags('health')
+@Controller('health')
+export class HealthController {
+  constructor(
+    private readonly health: HealthCheckService,
+    private readonly indicators: HealthIndicatorService,
+    private readonly readiness: ReadinessRegistry,
+    private readonly config: AppConfig,
+  ) {}
+
+  @Get('live')
+  @ApiOperation({ summary: 'Liveness: the process answers.' })
+  live() {
+    return { status: 'ok' };
+  }
+
+  @Get('ready')
+  @ApiOperation({
+    summary: 'Readiness: every configured dependency answers in time (503 names the failed ones).',
+  })
+  async ready() {
+    const timeoutMs = this.config.health.checkTimeoutMs;
+    const checks = this.readiness.entries().map(
+      ([name, check]) =>
+        () =>
+          this.indicators.check(name).attempt(check).withTimeout(timeoutMs),
+    );
+    try {
+      const result = await this.health.check(checks);
+      return { status: result.status, role: this.config.role, checks: result.details };
+    } catch (error) {
+      if (!(error instanceof ServiceUnavailableException)) throw error;
+      const body = error.getResponse() as {
+        error?: Record<string, unknown>;
+        details?: Record<string, unknown>;
+      };
+      const failed = Object.keys(body.error ?? {});
+      throw new AppError(
+        HttpStatus.SERVICE_UNAVAILABLE,
+        'not_ready',
+        `Not ready: ${failed.join(', ')} failed`,
+        {
+          details: { failed, checks: body.details },
+        },
+      );
+    }
+  }
+}
