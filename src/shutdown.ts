@@ -1,11 +1,15 @@
-import type { INestApplication, LoggerService } from '@nestjs/common';
+import type { LoggerService } from '@nestjs/common';
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { Server } from 'node:http';
+
+const IDLE_SWEEP_MS = 50;
 
 /**
- * On SIGTERM/SIGINT: stop accepting, let in-flight requests and jobs finish, close
- * connections and exit 0; exit 1 if that takes longer than `timeoutMs`.
+ * On SIGTERM/SIGINT: stop accepting, let in-flight requests finish, then close the modules
+ * (workers finish their jobs, connections close) and exit 0; exit 1 past `timeoutMs`.
  */
 export function closeOnSignals(
-  app: INestApplication,
+  app: NestFastifyApplication,
   timeoutMs: number,
   logger: LoggerService,
 ): void {
@@ -22,7 +26,7 @@ export function closeOnSignals(
       );
       process.exit(1);
     }, timeoutMs).unref();
-    app.close().then(
+    drain(app).then(
       () => {
         logger.log('Closed cleanly', 'Shutdown');
         process.exit(0);
@@ -35,4 +39,20 @@ export function closeOnSignals(
   };
   process.once('SIGTERM', close);
   process.once('SIGINT', close);
+}
+
+/**
+ * Nest's `close()` destroys modules before it closes the HTTP server, so requests still in
+ * flight would lose their database. Close HTTP first; keep-alive connections that go idle
+ * once their last response is sent are closed as they do.
+ */
+async function drain(app: NestFastifyApplication): Promise<void> {
+  const server = app.getHttpServer() as Server;
+  const sweep = setInterval(() => server.closeIdleConnections(), IDLE_SWEEP_MS);
+  try {
+    await app.getHttpAdapter().close();
+  } finally {
+    clearInterval(sweep);
+  }
+  await app.close();
 }

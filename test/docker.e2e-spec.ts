@@ -1,0 +1,53 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse } from 'yaml';
+import { renderNginxConfig, testNginxConfig } from './support/nginx';
+
+/** There is no Docker engine here: the deployment files are checked by parsing and `nginx -t`. */
+describe('docker/', () => {
+  it('compose.yaml runs nginx before 2 web replicas, a worker, a scheduler, PostgreSQL, Redis and MinIO', async () => {
+    const compose = parse(await readFile(join(__dirname, '../docker/compose.yaml'), 'utf8'), {
+      merge: true,
+    });
+    const services = compose.services as Record<string, { environment?: Record<string, string> }>;
+    expect(Object.keys(services).sort()).toEqual(
+      ['minio', 'nginx', 'postgres', 'redis', 'scheduler', 'web1', 'web2', 'worker'].sort(),
+    );
+    const roles = Object.fromEntries(
+      Object.entries(services)
+        .filter(([, service]) => service.environment?.ROLE)
+        .map(([name, service]) => [name, service.environment?.ROLE]),
+    );
+    expect(roles).toEqual({ web1: 'web', web2: 'web', worker: 'worker', scheduler: 'scheduler' });
+    for (const name of ['web1', 'web2', 'worker', 'scheduler']) {
+      expect(services[name].environment).toMatchObject({
+        DATABASE_URL: expect.stringMatching(/^postgres:\/\/.*@postgres:5432\//),
+        REDIS_URL: 'redis://redis:6379',
+        S3_ENDPOINT: 'http://minio:9000',
+      });
+    }
+  });
+
+  it('nginx.conf passes nginx -t', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'vireo-nginx-t-'));
+    try {
+      const path = await renderNginxConfig(['127.0.0.1:3001', '127.0.0.1:3002'], 18080, dir);
+      const config = await readFile(path, 'utf8');
+      expect(config).toMatch(
+        /least_conn;\n\s+server 127\.0\.0\.1:3001 .*\n\s+server 127\.0\.0\.1:3002 /,
+      );
+      expect(await testNginxConfig(path, dir)).toMatch(/syntax is ok[\s\S]*test is successful/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('the Dockerfile builds in stages and runs as a non-root user with a healthcheck', async () => {
+    const dockerfile = await readFile(join(__dirname, '../docker/Dockerfile'), 'utf8');
+    expect(dockerfile.match(/^FROM /gm)).toHaveLength(2);
+    expect(dockerfile).toMatch(/npm ci --omit=dev/);
+    expect(dockerfile).toMatch(/^USER node$/m);
+    expect(dockerfile).toMatch(/^HEALTHCHECK .*\n.*\/health\/live/m);
+  });
+});

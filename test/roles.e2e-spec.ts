@@ -1,0 +1,46 @@
+import { bootApp, TestApp } from './support/app';
+import { TEST_REDIS_URL, uniqueRedisPrefix } from './support/services';
+
+const roles = [
+  { role: 'all', servesApi: true },
+  { role: 'web', servesApi: true },
+  { role: 'worker', servesApi: false },
+  { role: 'scheduler', servesApi: false },
+] as const;
+
+describe.each(roles)('role $role', ({ role, servesApi }) => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await bootApp({ ROLE: role, REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: uniqueRedisPrefix() });
+  });
+  afterAll(() => t.close());
+
+  it('is live', async () => {
+    await t.http().get('/health/live').expect(200, { status: 'ok' });
+  });
+
+  it('is ready, naming its role', async () => {
+    const res = await t.http().get('/health/ready').expect(200);
+    expect(res.body).toMatchObject({ status: 'ok', role });
+  });
+
+  it('serves Prometheus metrics', async () => {
+    const res = await t.http().get('/metrics').expect(200);
+    expect(res.headers['content-type']).toMatch(/^text\/plain/);
+    expect(res.text).toContain(`role="${role}"`);
+    expect(res.text).toContain('vireo_process_cpu_seconds_total');
+  });
+
+  it(servesApi ? 'serves the OpenAPI document and docs' : 'serves no API', async () => {
+    if (servesApi) {
+      const res = await t.http().get('/openapi.json').expect(200);
+      expect(res.body.info.title).toBe('Vireo');
+      expect(Object.keys(res.body.paths)).toContain('/health/ready');
+      await t.http().get('/docs').expect(200).expect('content-type', /html/);
+    } else {
+      const res = await t.http().get('/openapi.json').expect(404);
+      expect(res.body.error.code).toBe('not_found');
+    }
+  });
+});
