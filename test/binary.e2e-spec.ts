@@ -38,7 +38,9 @@ describe('node dist/main.js', () => {
       ['--role', 'worker'],
     );
     try {
-      const ready = await fetch(`${vireo.url}/health/ready`).then((r) => r.json());
+      const ready = (await fetch(`${vireo.url}/health/ready`).then((r) => r.json())) as {
+        role: string;
+      };
       expect(ready.role).toBe('worker');
       expect((await fetch(`${vireo.url}/openapi.json`)).status).toBe(404);
     } finally {
