@@ -3,6 +3,7 @@ import { APP_FILTER } from '@nestjs/core';
 import { ErrorEnvelopeFilter } from './common/http/error-envelope.filter';
 import { LoggingModule } from './common/logging/logging.module';
 import { AppConfig, ConfigModule } from './config';
+import { BroadcastModule } from './modules/broadcast/broadcast.module';
 import { HealthModule } from './modules/health/health.module';
 import { MetricsModule } from './modules/metrics/metrics.module';
 
@@ -20,6 +21,7 @@ export class AppModule {
         LoggingModule,
         HealthModule,
         MetricsModule,
+        BroadcastModule,
         ...(config.runs('web') ? AppModule.webModules() : []),
         ...(config.runs('worker') ? AppModule.workerModules() : []),
         ...(config.runs('scheduler') ? AppModule.schedulerModules() : []),

@@ -1,0 +1,19 @@
+import { Global, Module } from '@nestjs/common';
+import { AppConfig } from '../../config';
+import { Broadcaster } from './broadcaster';
+import { InProcessBroadcaster } from './in-process-broadcaster';
+import { RedisBroadcaster } from './redis-broadcaster';
+
+@Global()
+@Module({
+  providers: [
+    {
+      provide: Broadcaster,
+      inject: [AppConfig],
+      useFactory: (config: AppConfig): Broadcaster =>
+        config.redis ? new RedisBroadcaster(config.redis) : new InProcessBroadcaster(),
+    },
+  ],
+  exports: [Broadcaster],
+})
+export class BroadcastModule {}
