@@ -55,3 +55,35 @@ describe('errors and request ids', () => {
     expect(res.headers['x-request-id']).toMatch(/^[0-9a-f-]{36}$/);
   });
 });
+
+describe('security headers and CORS', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await bootApp({ CORS_ORIGINS: 'https://app.example.com' });
+  });
+  afterAll(() => t.close());
+
+  it('sends helmet security headers', async () => {
+    const res = await t.http().get('/health/live').expect(200);
+    expect(res.headers['x-content-type-options']).toBe('nosniff');
+    expect(res.headers['strict-transport-security']).toMatch(/max-age=/);
+    expect(res.headers['content-security-policy']).toMatch(/default-src 'self'/);
+  });
+
+  it('allows only the configured origins', async () => {
+    const allowed = await t
+      .http()
+      .get('/health/live')
+      .set('origin', 'https://app.example.com')
+      .expect(200);
+    expect(allowed.headers['access-control-allow-origin']).toBe('https://app.example.com');
+    expect(allowed.headers['access-control-expose-headers']).toContain('X-Request-Id');
+    const other = await t
+      .http()
+      .get('/health/live')
+      .set('origin', 'https://evil.example.com')
+      .expect(200);
+    expect(other.headers['access-control-allow-origin']).toBeUndefined();
+  });
+});
