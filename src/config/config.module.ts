@@ -1,5 +1,6 @@
 import { DynamicModule, Global, Module } from '@nestjs/common';
 import { AppConfig } from './app-config';
+import { SigningSecret } from './signing-secret';
 
 @Global()
 @Module({})
@@ -7,8 +8,11 @@ export class ConfigModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: ConfigModule,
-      providers: [{ provide: AppConfig, useValue: config }],
-      exports: [AppConfig],
+      providers: [
+        { provide: AppConfig, useValue: config },
+        { provide: SigningSecret, useFactory: () => SigningSecret.resolve(config) },
+      ],
+      exports: [AppConfig, SigningSecret],
     };
   }
 }

@@ -2,10 +2,12 @@ import { Controller, Get, HttpStatus, ServiceUnavailableException } from '@nestj
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import { AppError } from '../../common/app-error';
+import { Public } from '../../common/http/public.decorator';
 import { AppConfig } from '../../config';
 import { ReadinessRegistry } from './readiness.registry';
 
 @ApiTags('health')
+@Public()
 @Controller('health')
 export class HealthController {
   constructor(

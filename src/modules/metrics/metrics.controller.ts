@@ -1,8 +1,10 @@
 import { Controller, Get, Header } from '@nestjs/common';
 import { ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { Public } from '../../common/http/public.decorator';
 import { MetricsService } from './metrics.service';
 
 @ApiTags('health')
+@Public({ whenSetting: 'metricsPublic' })
 @Controller('metrics')
 export class MetricsController {
   constructor(private readonly metrics: MetricsService) {}
