@@ -4,7 +4,7 @@ import type { AppConfig } from '../../config';
 export const PUBLIC_ROUTE = 'vireo:public';
 
 type AuthSwitch = {
-  [K in keyof AppConfig['auth']]: AppConfig['auth'][K] extends boolean ? K : never;
+  [K in keyof AppConfig['auth']]-?: AppConfig['auth'][K] extends boolean ? K : never;
 }[keyof AppConfig['auth']];
 
 /** Marks a route as public: always (`true`), or while the named auth setting is on. */
