@@ -1,9 +1,9 @@
 // @swc/jest, not ts-jest: Nest 12 ships ES modules, which only this transform loads here.
 const swc = ['@swc/jest', { swcrc: true }];
 const common = {
-  transform: { '^.+\\.(t|j|mj)s$': swc },
+  transform: { '^.+\\.(t|j|mj|cj)s$': swc },
   transformIgnorePatterns: [],
-  moduleFileExtensions: ['ts', 'js', 'mjs', 'json'],
+  moduleFileExtensions: ['ts', 'js', 'mjs', 'cjs', 'json'],
   testEnvironment: 'node',
 };
 

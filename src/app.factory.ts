@@ -19,6 +19,8 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRole(config), adapter, {
     bufferLogs: true,
+    // A failed boot rejects (and main prints it) instead of Nest calling process.exit.
+    abortOnError: false,
   });
   app.useLogger(app.get(Logger));
   app

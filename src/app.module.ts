@@ -1,11 +1,15 @@
-import { DynamicModule, Module } from '@nestjs/common';
+import { DynamicModule, Module, Type } from '@nestjs/common';
+
+type ModuleImport = Type | DynamicModule;
 import { APP_FILTER } from '@nestjs/core';
 import { ErrorEnvelopeFilter } from './common/http/error-envelope.filter';
 import { LoggingModule } from './common/logging/logging.module';
 import { AppConfig, ConfigModule } from './config';
 import { BroadcastModule } from './modules/broadcast/broadcast.module';
+import { GatewayModule } from './modules/gateway/gateway.module';
 import { HealthModule } from './modules/health/health.module';
 import { MetricsModule } from './modules/metrics/metrics.module';
+import { PersistenceModule } from './modules/persistence';
 
 /**
  * The root module of every role. Infrastructure (config, logs, health, metrics) is always
@@ -22,6 +26,7 @@ export class AppModule {
         HealthModule,
         MetricsModule,
         BroadcastModule,
+        PersistenceModule,
         ...(config.runs('web') ? AppModule.webModules() : []),
         ...(config.runs('worker') ? AppModule.workerModules() : []),
         ...(config.runs('scheduler') ? AppModule.schedulerModules() : []),
@@ -30,15 +35,15 @@ export class AppModule {
     };
   }
 
-  private static webModules(): DynamicModule[] {
+  private static webModules(): ModuleImport[] {
+    return [GatewayModule];
+  }
+
+  private static workerModules(): ModuleImport[] {
     return [];
   }
 
-  private static workerModules(): DynamicModule[] {
-    return [];
-  }
-
-  private static schedulerModules(): DynamicModule[] {
+  private static schedulerModules(): ModuleImport[] {
     return [];
   }
 }

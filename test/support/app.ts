@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import request from 'supertest';
 import { createApp } from '../../src/app.factory';
 import { AppConfig } from '../../src/config';
+import { copyEmptyPglite } from './databases';
 
 export interface TestApp {
   app: NestFastifyApplication;
@@ -17,6 +18,7 @@ export interface TestApp {
 export async function bootApp(env: Record<string, string> = {}): Promise<TestApp> {
   const dataDir = await mkdtemp(join(tmpdir(), 'vireo-test-'));
   const config = AppConfig.fromEnv({ LOG_LEVEL: 'silent', DATA_DIR: dataDir, ...env });
+  if (config.database.kind === 'pglite') await copyEmptyPglite(config.database.dir);
   const app = await createApp(config);
   await app.getHttpAdapter().getInstance().ready();
   return {

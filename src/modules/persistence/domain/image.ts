@@ -1,0 +1,120 @@
+import { Page } from './page';
+
+export const IMAGE_STATUSES = ['pending', 'uploaded', 'processing', 'processed', 'failed'] as const;
+/** pending -> uploaded -> processing -> processed | failed (failed -> processing on a retry). */
+export type ImageStatus = (typeof IMAGE_STATUSES)[number];
+
+export interface ImageRecord {
+  id: string;
+  ownerId: string;
+  status: ImageStatus;
+  storageKey: string;
+  derivativeKey: string | null;
+  contentType: string | null;
+  sizeBytes: number | null;
+  /** Hex SHA-256 of the original bytes; null until they have been checked. */
+  sha256: string | null;
+  width: number | null;
+  height: number | null;
+  originalName: string | null;
+  /** The label a user gave back (ground truth for training). */
+  label: string | null;
+  labeledAt: Date | null;
+  failureCode: string | null;
+  failureMessage: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+  uploadedAt: Date | null;
+  processedAt: Date | null;
+  /** When retention removed the original bytes. */
+  originalDeletedAt: Date | null;
+}
+
+export interface NewImage {
+  /** A UUID chosen by the caller (e.g. to build the storage key from it); generated if absent. */
+  id?: string;
+  ownerId: string;
+  storageKey: string;
+  /** Default `pending`; a direct upload starts `uploaded` (stamping `uploadedAt`). */
+  status?: ImageStatus;
+  contentType?: string;
+  sizeBytes?: number;
+  sha256?: string;
+  originalName?: string;
+}
+
+/** Fields that change after creation; `null` clears a field, absent leaves it as it is. */
+export type ImagePatch = Partial<
+  Pick<
+    ImageRecord,
+    | 'derivativeKey'
+    | 'contentType'
+    | 'sizeBytes'
+    | 'sha256'
+    | 'width'
+    | 'height'
+    | 'label'
+    | 'labeledAt'
+    | 'failureCode'
+    | 'failureMessage'
+    | 'uploadedAt'
+    | 'processedAt'
+    | 'originalDeletedAt'
+  >
+>;
+
+export interface ImageQuery {
+  limit: number;
+  cursor?: string;
+  status?: ImageStatus | readonly ImageStatus[];
+  /** The label a user gave. */
+  label?: string;
+  /** The top label of any of the image's predictions. */
+  predictedLabel?: string;
+  /** Inclusive. */
+  createdFrom?: Date;
+  /** Exclusive. */
+  createdTo?: Date;
+}
+
+export abstract class ImageRepository {
+  /** Throws `DuplicateRecordError` on a taken storage key, id, or (owner, sha256). */
+  abstract create(image: NewImage): Promise<ImageRecord>;
+
+  /** Unscoped: for workers acting on an image id from a job. */
+  abstract findById(id: string): Promise<ImageRecord | null>;
+
+  abstract findByIdForOwner(id: string, ownerId: string): Promise<ImageRecord | null>;
+
+  /** Newest first (created_at desc, id desc). Throws a 400 `AppError` on a foreign cursor. */
+  abstract findForOwner(ownerId: string, query: ImageQuery): Promise<Page<ImageRecord>>;
+
+  abstract findBySha256ForOwner(ownerId: string, sha256: string): Promise<ImageRecord | null>;
+
+  /**
+   * Atomic compare-and-set: moves the image to `to` only if its status is (one of) `from`,
+   * applying `patch` in the same statement. Resolves with the updated image, or null when the
+   * image does not exist or was not in `from` (someone else moved it first).
+   * Entering `uploaded`/`processed` stamps `uploadedAt`/`processedAt`; entering any status but
+   * `failed` clears the failure code and message (unless `patch` sets them).
+   */
+  abstract transitionStatus(
+    id: string,
+    from: ImageStatus | readonly ImageStatus[],
+    to: ImageStatus,
+    patch?: ImagePatch,
+  ): Promise<ImageRecord | null>;
+
+  /** Resolves with the updated image, or null when absent (or not the owner's, when given). */
+  abstract update(id: string, patch: ImagePatch, ownerId?: string): Promise<ImageRecord | null>;
+
+  /** Resolves with the deleted image (its keys name the objects to remove), or null. */
+  abstract delete(id: string, ownerId?: string): Promise<ImageRecord | null>;
+
+  /** Images that have sat in `status` since before `updatedBefore`, oldest first (sweepers). */
+  abstract findStale(
+    status: ImageStatus,
+    updatedBefore: Date,
+    limit: number,
+  ): Promise<ImageRecord[]>;
+}

@@ -1,0 +1,50 @@
+import { Global, Module } from '@nestjs/common';
+import { AppConfig } from '../../config';
+import { PrismaApiKeyRepository } from './adapters/prisma-api-key.repository';
+import { PrismaAuditLogRepository } from './adapters/prisma-audit-log.repository';
+import { PrismaEmbeddingRepository } from './adapters/prisma-embedding.repository';
+import { PrismaImageRepository } from './adapters/prisma-image.repository';
+import { PrismaModelRepository } from './adapters/prisma-model.repository';
+import { PrismaPredictionRepository } from './adapters/prisma-prediction.repository';
+import { PrismaSessionRepository } from './adapters/prisma-session.repository';
+import { PrismaUserRepository } from './adapters/prisma-user.repository';
+import { DatabaseClient } from './database/database-client';
+import { DatabaseReadiness } from './database/database.readiness';
+import { ApiKeyRepository } from './domain/api-key';
+import { AuditLogRepository } from './domain/audit';
+import { EmbeddingRepository } from './domain/embedding';
+import { ImageRepository } from './domain/image';
+import { ModelRepository } from './domain/model';
+import { PredictionRepository } from './domain/prediction';
+import { SessionRepository } from './domain/session';
+import { UserRepository } from './domain/user';
+
+const repositories = [
+  { provide: ImageRepository, useClass: PrismaImageRepository },
+  { provide: PredictionRepository, useClass: PrismaPredictionRepository },
+  { provide: EmbeddingRepository, useClass: PrismaEmbeddingRepository },
+  { provide: UserRepository, useClass: PrismaUserRepository },
+  { provide: ApiKeyRepository, useClass: PrismaApiKeyRepository },
+  { provide: SessionRepository, useClass: PrismaSessionRepository },
+  { provide: ModelRepository, useClass: PrismaModelRepository },
+  { provide: AuditLogRepository, useClass: PrismaAuditLogRepository },
+];
+
+/**
+ * The database (PostgreSQL with `DATABASE_URL`, else embedded PGlite in `DATA_DIR/db`), migrated
+ * on boot, behind repository ports. The Prisma client stays inside this module.
+ */
+@Global()
+@Module({
+  providers: [
+    {
+      provide: DatabaseClient,
+      inject: [AppConfig],
+      useFactory: (config: AppConfig) => DatabaseClient.open(config.database),
+    },
+    DatabaseReadiness,
+    ...repositories,
+  ],
+  exports: repositories.map((repository) => repository.provide),
+})
+export class PersistenceModule {}
