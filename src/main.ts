@@ -2,7 +2,9 @@ import 'reflect-metadata';
 import { Logger } from 'nestjs-pino';
 import { createApp } from './app.factory';
 import { CliUsageError, parseCliArgs } from './cli/cli-args';
+import { createApiKeyCommand } from './cli/create-api-key.command';
 import { AppConfig, ConfigError, loadConfig } from './config';
+import { runMigrations } from './modules/persistence';
 import { closeOnSignals } from './shutdown';
 
 async function serve(config: AppConfig): Promise<void> {
@@ -19,8 +21,16 @@ async function main(argv: string[]): Promise<void> {
   switch (args.command) {
     case 'serve':
       return serve(config);
-    case 'migrate':
-      throw new CliUsageError('migrate: not available yet');
+    case 'migrate': {
+      const applied = await runMigrations(config.database);
+      process.stdout.write(
+        applied.length ? `Applied: ${applied.join(', ')}\n` : 'Nothing to apply\n',
+      );
+      return;
+    }
+    case 'keys create':
+      process.stdout.write(`${await createApiKeyCommand(config, args)}\n`);
+      return;
   }
 }
 

@@ -10,7 +10,31 @@ describe('parseCliArgs', () => {
     expect(parseCliArgs(['migrate'])).toEqual({ command: 'migrate', role: undefined });
   });
 
-  it.each([[['frobnicate']], [['--colour', 'red']], [['serve', 'extra']]])('refuses %j', (argv) => {
+  it('takes keys create with its owner, scopes and name', () => {
+    expect(
+      parseCliArgs([
+        'keys',
+        'create',
+        '--owner',
+        'ada@example.com',
+        '--scopes',
+        'images:read, predict',
+      ]),
+    ).toEqual({
+      command: 'keys create',
+      role: undefined,
+      owner: 'ada@example.com',
+      scopes: ['images:read', 'predict'],
+      name: 'cli',
+    });
+  });
+
+  it.each([
+    [['frobnicate']],
+    [['--colour', 'red']],
+    [['serve', 'extra']],
+    [['keys', 'create', '--owner', 'x']],
+  ])('refuses %j', (argv) => {
     expect(() => parseCliArgs(argv)).toThrow(CliUsageError);
   });
 });

@@ -1,33 +1,52 @@
 import { parseArgs } from 'node:util';
 
-export type CliCommand = 'serve' | 'migrate';
-
-export interface CliArgs {
-  command: CliCommand;
-  role?: string;
-}
+export type CliArgs =
+  | { command: 'serve'; role?: string }
+  | { command: 'migrate'; role?: string }
+  | { command: 'keys create'; role?: string; owner: string; scopes: string[]; name: string };
 
 export class CliUsageError extends Error {}
 
-const COMMANDS: readonly CliCommand[] = ['serve', 'migrate'];
+const USAGE =
+  'usage: main.js [serve] [--role web|worker|scheduler|all] | migrate | keys create --owner <email|id> --scopes <a,b> [--name <name>]';
 
-/** `main.js [serve|migrate] [--role web|worker|scheduler|all]`; `--role` wins over `ROLE`. */
+/** `--role` wins over `ROLE`. */
 export function parseCliArgs(argv: string[]): CliArgs {
   let parsed;
   try {
     parsed = parseArgs({
       args: argv,
-      options: { role: { type: 'string' } },
+      options: {
+        role: { type: 'string' },
+        owner: { type: 'string' },
+        scopes: { type: 'string' },
+        name: { type: 'string' },
+      },
       allowPositionals: true,
     });
   } catch (error) {
-    throw new CliUsageError((error as Error).message);
+    throw new CliUsageError(`${(error as Error).message}; ${USAGE}`);
   }
-  const [command = 'serve', ...rest] = parsed.positionals;
-  if (!COMMANDS.includes(command as CliCommand) || rest.length > 0) {
-    throw new CliUsageError(
-      `Unknown command "${parsed.positionals.join(' ')}"; expected one of: ${COMMANDS.join(', ')}`,
-    );
+  const { values, positionals } = parsed;
+  const command = positionals.join(' ') || 'serve';
+  switch (command) {
+    case 'serve':
+    case 'migrate':
+      return { command, role: values.role };
+    case 'keys create':
+      if (!values.owner || !values.scopes)
+        throw new CliUsageError(`keys create needs --owner and --scopes; ${USAGE}`);
+      return {
+        command,
+        role: values.role,
+        owner: values.owner,
+        scopes: values.scopes
+          .split(',')
+          .map((s) => s.trim())
+          .filter(Boolean),
+        name: values.name ?? 'cli',
+      };
+    default:
+      throw new CliUsageError(`Unknown command "${command}"; ${USAGE}`);
   }
-  return { command: command as CliCommand, role: parsed.values.role };
 }

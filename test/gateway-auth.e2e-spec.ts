@@ -1,0 +1,294 @@
+import { createHmac } from 'node:crypto';
+import { bootApp, TestApp } from './support/app';
+import { createTestDatabase, TestDatabase } from './support/postgres';
+import { TEST_REDIS_URL, uniqueRedisPrefix } from './support/services';
+
+const ADMIN_KEY = 'vir_testadmin_0123456789abcdefghijABCDEFGHIJ';
+const SIGNING_SECRET = 'gateway-test-signing-secret-0123456789';
+
+/** Two web replicas sharing one PostgreSQL and one Redis, as behind nginx. */
+describe('gateway: authentication and authorisation', () => {
+  let db: TestDatabase;
+  let a: TestApp;
+  let b: TestApp;
+
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    const env = {
+      ROLE: 'web',
+      DATABASE_URL: db.url,
+      REDIS_URL: TEST_REDIS_URL,
+      REDIS_PREFIX: uniqueRedisPrefix(),
+      ADMIN_API_KEY: ADMIN_KEY,
+      SIGNING_SECRET,
+      JWT_ACCESS_TTL_S: '60',
+    };
+    a = await bootApp(env);
+    b = await bootApp(env);
+  });
+  afterAll(async () => {
+    await Promise.all([a?.close(), b?.close()]);
+    await db?.drop();
+  });
+
+  const asAdmin = { authorization: `Bearer ${ADMIN_KEY}` };
+  const errorCode = (res: { body: { error: { code: string } } }) => res.body.error.code;
+
+  async function createKey(scopes: string[], extra: Record<string, unknown> = {}) {
+    const res = await a
+      .http()
+      .post('/v1/keys')
+      .set(asAdmin)
+      .send({ name: 'test', scopes, ...extra })
+      .expect(201);
+    return res.body as { id: string; key: string; prefix: string };
+  }
+
+  async function createUser(email: string, password = 'a long enough password') {
+    await a.http().post('/v1/admin/users').set(asAdmin).send({ email, password }).expect(201);
+    const login = await a.http().post('/v1/auth/login').send({ email, password }).expect(200);
+    return login.body as { accessToken: string; refreshToken: string };
+  }
+
+  describe('credentials', () => {
+    it('refuses a request without credentials', async () => {
+      const res = await a.http().get('/v1/keys').expect(401);
+      expect(errorCode(res)).toBe('missing_credentials');
+      expect(res.headers['www-authenticate']).toMatch(/^Bearer realm="vireo"/);
+    });
+
+    it.each([['Basic dXNlcjpwYXNz'], ['Bearer'], ['Bearer two tokens'], ['vir_abc']])(
+      'refuses the malformed Authorization %j',
+      async (authorization) => {
+        const res = await a.http().get('/v1/keys').set('authorization', authorization).expect(401);
+        expect(errorCode(res)).toBe('malformed_credentials');
+      },
+    );
+
+    it('answers an unknown prefix and a wrong secret alike, so prefixes cannot be probed', async () => {
+      const { prefix } = await createKey(['images:read']);
+      const wrongSecret = await a
+        .http()
+        .get('/v1/keys')
+        .set('x-api-key', `vir_${prefix}_${'x'.repeat(40)}`)
+        .expect(401);
+      const unknownPrefix = await a
+        .http()
+        .get('/v1/keys')
+        .set('x-api-key', `vir_nosuchkey_${'x'.repeat(40)}`)
+        .expect(401);
+      const strip = (body: { error: object }) => ({ ...body.error, requestId: undefined });
+      expect(strip(wrongSecret.body)).toEqual(strip(unknownPrefix.body));
+      expect(errorCode(wrongSecret)).toBe('invalid_credentials');
+    });
+
+    it('takes a key from Authorization: Bearer or X-API-Key', async () => {
+      const { key } = await createKey(['images:read']);
+      await a.http().get('/v1/keys').set('authorization', `Bearer ${key}`).expect(200);
+      await a.http().get('/v1/keys').set('x-api-key', key).expect(200);
+    });
+
+    it('refuses an expired key', async () => {
+      const { key } = await createKey(['images:read'], {
+        expiresAt: new Date(Date.now() + 1000).toISOString(),
+      });
+      await a.http().get('/v1/keys').set('x-api-key', key).expect(200);
+      await new Promise((resolve) => setTimeout(resolve, 1100));
+      const res = await a.http().get('/v1/keys').set('x-api-key', key).expect(401);
+      expect(errorCode(res)).toBe('credentials_expired');
+    });
+
+    it('revokes a key on every replica at once', async () => {
+      const { id, key } = await createKey(['images:read']);
+      await b.http().get('/v1/keys').set('x-api-key', key).expect(200); // now cached on b
+      await a.http().delete(`/v1/keys/${id}`).set(asAdmin).expect(204);
+      await waitFor(
+        async () => (await b.http().get('/v1/keys').set('x-api-key', key)).status === 401,
+      );
+      const res = await b.http().get('/v1/keys').set('x-api-key', key).expect(401);
+      expect(errorCode(res)).toBe('credentials_revoked');
+    });
+
+    it('refuses a route whose scope the key lacks', async () => {
+      const { key } = await createKey(['images:read']);
+      const res = await a
+        .http()
+        .post('/v1/admin/users')
+        .set('x-api-key', key)
+        .send({ email: 'x@y.z', password: 'p'.repeat(12) })
+        .expect(403);
+      expect(errorCode(res)).toBe('insufficient_scope');
+    });
+
+    it('shows the whole key once, and never again', async () => {
+      const created = await createKey(['predict']);
+      expect(created.key).toMatch(new RegExp(`^vir_${created.prefix}_`));
+      const list = await a.http().get('/v1/keys').set(asAdmin).expect(200);
+      expect(JSON.stringify(list.body)).not.toContain(created.key.split('_')[2]);
+      expect(list.body.map((k: { id: string }) => k.id)).toContain(created.id);
+    });
+  });
+
+  describe('users and tokens', () => {
+    it('logs in, uses the access token, refreshes with rotation, and logs out everywhere', async () => {
+      const tokens = await createUser('ada@example.com');
+      const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+      await b.http().get('/v1/keys').set(bearer(tokens.accessToken)).expect(200);
+
+      const refreshed = await a
+        .http()
+        .post('/v1/auth/refresh')
+        .send({ refreshToken: tokens.refreshToken })
+        .expect(200);
+      expect(refreshed.body.refreshToken).not.toBe(tokens.refreshToken);
+      await a.http().get('/v1/keys').set(bearer(refreshed.body.accessToken)).expect(200);
+
+      await a.http().post('/v1/auth/logout').set(bearer(refreshed.body.accessToken)).expect(204);
+      const after = await b
+        .http()
+        .get('/v1/keys')
+        .set(bearer(refreshed.body.accessToken))
+        .expect(401);
+      expect(errorCode(after)).toBe('credentials_revoked');
+      await a
+        .http()
+        .post('/v1/auth/refresh')
+        .send({ refreshToken: refreshed.body.refreshToken })
+        .expect(401);
+    });
+
+    it('revokes the session when an already-used refresh token comes back', async () => {
+      const tokens = await createUser('grace@example.com');
+      const next = await a
+        .http()
+        .post('/v1/auth/refresh')
+        .send({ refreshToken: tokens.refreshToken })
+        .expect(200);
+      await a
+        .http()
+        .post('/v1/auth/refresh')
+        .send({ refreshToken: tokens.refreshToken })
+        .expect(401);
+      await a
+        .http()
+        .post('/v1/auth/refresh')
+        .send({ refreshToken: next.body.refreshToken })
+        .expect(401);
+    });
+
+    it('refuses a wrong password without saying whether the email exists', async () => {
+      await createUser('linus@example.com');
+      const wrong = await a
+        .http()
+        .post('/v1/auth/login')
+        .send({ email: 'linus@example.com', password: 'nope' })
+        .expect(401);
+      const unknown = await a
+        .http()
+        .post('/v1/auth/login')
+        .send({ email: 'nobody@example.com', password: 'nope' })
+        .expect(401);
+      expect(errorCode(wrong)).toBe('invalid_login');
+      expect(errorCode(unknown)).toBe('invalid_login');
+    });
+
+    it.each([
+      [
+        'signed with another secret',
+        () => jwt({ alg: 'HS256' }, claims(), 'another-secret-entirely-0123456789'),
+      ],
+      ['with alg none', () => jwt({ alg: 'none' }, claims(), null)],
+      [
+        'with another issuer',
+        () => jwt({ alg: 'HS256' }, { ...claims(), iss: 'evil' }, SIGNING_SECRET),
+      ],
+    ])('refuses a token %s', async (_name, token) => {
+      const res = await a
+        .http()
+        .get('/v1/keys')
+        .set('authorization', `Bearer ${token()}`)
+        .expect(401);
+      expect(errorCode(res)).toBe('invalid_credentials');
+    });
+
+    it('refuses an expired token', async () => {
+      const expired = jwt(
+        { alg: 'HS256' },
+        { ...claims(), exp: Math.floor(Date.now() / 1000) - 10 },
+        SIGNING_SECRET,
+      );
+      const res = await a
+        .http()
+        .get('/v1/keys')
+        .set('authorization', `Bearer ${expired}`)
+        .expect(401);
+      expect(errorCode(res)).toBe('credentials_expired');
+    });
+  });
+
+  describe('tenants', () => {
+    it("treats another owner's key as not found", async () => {
+      const ada = await createUser('tenant-a@example.com');
+      const bob = await createUser('tenant-b@example.com');
+      const bobsKey = await a
+        .http()
+        .post('/v1/keys')
+        .set('authorization', `Bearer ${bob.accessToken}`)
+        .send({ name: 'b', scopes: ['images:read'] })
+        .expect(201);
+      const res = await a
+        .http()
+        .delete(`/v1/keys/${bobsKey.body.id}`)
+        .set('authorization', `Bearer ${ada.accessToken}`)
+        .expect(404);
+      expect(errorCode(res)).toBe('api_key_not_found');
+      const adasKeys = await a
+        .http()
+        .get('/v1/keys')
+        .set('authorization', `Bearer ${ada.accessToken}`)
+        .expect(200);
+      expect(adasKeys.body).toEqual([]);
+    });
+
+    it('lets no one grant scopes they do not hold', async () => {
+      const user = await createUser('modest@example.com');
+      const res = await a
+        .http()
+        .post('/v1/keys')
+        .set('authorization', `Bearer ${user.accessToken}`)
+        .send({ name: 'x', scopes: ['admin'] })
+        .expect(403);
+      expect(errorCode(res)).toBe('scope_escalation');
+    });
+  });
+});
+
+function claims() {
+  const now = Math.floor(Date.now() / 1000);
+  return {
+    sub: '00000000-0000-4000-8000-000000000000',
+    sid: '00000000-0000-4000-8000-000000000001',
+    scopes: ['admin'],
+    typ: 'access',
+    iss: 'vireo',
+    aud: 'vireo-api',
+    iat: now,
+    exp: now + 60,
+  };
+}
+
+/** A hand-made JWT, to try what an attacker would. */
+function jwt(header: object, payload: object, secret: string | null): string {
+  const encode = (part: object) =>
+    Buffer.from(JSON.stringify({ typ: 'JWT', ...part })).toString('base64url');
+  const body = `${encode(header)}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}`;
+  const signature = secret ? createHmac('sha256', secret).update(body).digest('base64url') : '';
+  return `${body}.${signature}`;
+}
+
+async function waitFor(condition: () => Promise<boolean>): Promise<void> {
+  for (let i = 0; i < 50; i++) {
+    if (await condition()) return;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
