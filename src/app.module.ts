@@ -1,6 +1,4 @@
 import { DynamicModule, Module, Type } from '@nestjs/common';
-
-type ModuleImport = Type | DynamicModule;
 import { APP_FILTER } from '@nestjs/core';
 import { ErrorEnvelopeFilter } from './common/http/error-envelope.filter';
 import { LoggingModule } from './common/logging/logging.module';
@@ -10,6 +8,10 @@ import { GatewayModule } from './modules/gateway/gateway.module';
 import { HealthModule } from './modules/health/health.module';
 import { MetricsModule } from './modules/metrics/metrics.module';
 import { PersistenceModule } from './modules/persistence';
+import { QueueModule } from './modules/queue/queue.module';
+import { StorageModule } from './modules/storage/storage.module';
+
+type ModuleImport = Type | DynamicModule;
 
 /**
  * The root module of every role. Infrastructure (config, logs, health, metrics) is always
@@ -27,6 +29,8 @@ export class AppModule {
         MetricsModule,
         BroadcastModule,
         PersistenceModule,
+        StorageModule.forRoot(config),
+        QueueModule.forRoot(config),
         ...(config.runs('web') ? AppModule.webModules() : []),
         ...(config.runs('worker') ? AppModule.workerModules() : []),
         ...(config.runs('scheduler') ? AppModule.schedulerModules() : []),

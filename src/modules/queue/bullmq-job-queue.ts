@@ -1,0 +1,232 @@
+import { Logger, OnModuleDestroy } from '@nestjs/common';
+import { JobsOptions, Queue, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { RedisConfig } from '../../config';
+import { jobOptions, QueueSettings, WorkerLock, workerOptions } from './bullmq-options';
+import { assertJobId } from './job-policy';
+import {
+  Consumer,
+  ConsumerOptions,
+  FailedJob,
+  JobHandler,
+  JobOptions,
+  JobQueue,
+  NewJob,
+  Page,
+  QueueCounts,
+  Schedule,
+} from './job-queue';
+import { QueueName, QueuePayloads } from './queues';
+import { queueUnavailable } from './queue-unavailable';
+
+export interface BullMqSettings {
+  redis: RedisConfig;
+  queue: QueueSettings;
+  lock: WorkerLock;
+}
+
+const COUNTED_STATES = ['waiting', 'active', 'delayed', 'completed', 'failed'] as const;
+
+/**
+ * BullMQ on Redis. Producers are the `Queue`s @nestjs/bullmq registers, all on one
+ * fail-fast connection; each `process()` starts a plain BullMQ `Worker` with its own
+ * connections, so a crashed worker's jobs are recovered by the others (stalled-job check).
+ */
+export class BullMqJobQueue extends JobQueue implements OnModuleDestroy {
+  private readonly logger = new Logger(BullMqJobQueue.name);
+  private readonly queues: Map<string, Queue>;
+  private readonly workers = new Set<Worker>();
+  private redisDown = false;
+  private closed = false;
+
+  constructor(
+    queues: Queue[],
+    private readonly producer: Redis,
+    private readonly settings: BullMqSettings,
+  ) {
+    super();
+    this.queues = new Map(queues.map((queue) => [queue.name, queue]));
+    // Connection errors reach every queue on the shared connection; they are logged once below.
+    for (const queue of queues) queue.on('error', () => undefined);
+    producer.on('error', (error: Error) => this.reportDown(error));
+    producer.on('ready', () => this.reportUp());
+  }
+
+  async add<Q extends QueueName>(
+    queue: Q,
+    payload: QueuePayloads[Q],
+    options: JobOptions = {},
+  ): Promise<string> {
+    const bullOptions = this.toBullOptions(options);
+    const job = await this.produce(() => this.queue(queue).add(queue, payload, bullOptions));
+    return job.id!;
+  }
+
+  async addBulk<Q extends QueueName>(queue: Q, jobs: NewJob<Q>[]): Promise<string[]> {
+    const bulk = jobs.map(({ payload, options = {} }) => ({
+      name: queue,
+      data: payload,
+      opts: this.toBullOptions(options),
+    }));
+    const added = await this.produce(() => this.queue(queue).addBulk(bulk));
+    return added.map((job) => job.id!);
+  }
+
+  process<Q extends QueueName>(
+    queue: Q,
+    handler: JobHandler<Q>,
+    options: ConsumerOptions = {},
+  ): Consumer {
+    if (this.closed) throw new Error('The job queue is closed');
+    const concurrency = options.concurrency ?? this.settings.queue.concurrency;
+    const worker = new Worker<QueuePayloads[Q]>(
+      queue,
+      (job) => handler({ id: job.id!, payload: job.data, attempt: job.attemptsMade + 1 }),
+      workerOptions(this.settings.redis, concurrency, this.settings.lock),
+    );
+    worker.on('error', (error) => this.logger.error(`Worker of ${queue}: ${error.message}`));
+    worker.on('failed', (job, error) => {
+      const attempts = job ? `${job.attemptsMade}/${job.opts.attempts ?? 1}` : '?';
+      this.logger.warn(`Job ${queue}/${job?.id} failed attempt ${attempts}: ${error.message}`);
+    });
+    this.workers.add(worker);
+    return {
+      close: async ({ force = false } = {}) => {
+        this.workers.delete(worker);
+        await worker.close(force);
+      },
+    };
+  }
+
+  async counts(queue: QueueName): Promise<QueueCounts> {
+    const counts = await this.produce(() => this.queue(queue).getJobCounts(...COUNTED_STATES));
+    return Object.fromEntries(
+      COUNTED_STATES.map((state) => [state, counts[state] ?? 0]),
+    ) as QueueCounts;
+  }
+
+  async failed<Q extends QueueName>(queue: Q, page: Page = {}): Promise<FailedJob<Q>[]> {
+    const offset = page.offset ?? 0;
+    const jobs = await this.produce(() =>
+      this.queue(queue).getFailed(offset, offset + (page.limit ?? 50) - 1),
+    );
+    return jobs.map((job) => ({
+      id: job.id!,
+      payload: job.data,
+      attemptsMade: job.attemptsMade,
+      error: job.failedReason,
+      failedAt: new Date(job.finishedOn ?? 0),
+    }));
+  }
+
+  async retryFailed(queue: QueueName, jobId?: string): Promise<number> {
+    const bullQueue = this.queue(queue);
+    return this.produce(async () => {
+      const ids = jobId === undefined ? await bullQueue.getRanges(['failed'], 0, -1) : [jobId];
+      let retried = 0;
+      for (const id of ids) {
+        const job = await bullQueue.getJob(id);
+        if (!job || !(await job.isFailed())) continue;
+        await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
+        retried += 1;
+      }
+      return retried;
+    });
+  }
+
+  async pause(queue: QueueName): Promise<void> {
+    await this.produce(() => this.queue(queue).pause());
+  }
+
+  async resume(queue: QueueName): Promise<void> {
+    await this.produce(() => this.queue(queue).resume());
+  }
+
+  async schedule<Q extends QueueName>(
+    queue: Q,
+    schedulerId: string,
+    schedule: Schedule,
+    payload: QueuePayloads[Q],
+  ): Promise<void> {
+    assertJobId(schedulerId);
+    const repeat =
+      'everyMs' in schedule ? { every: schedule.everyMs } : { pattern: schedule.cron, tz: 'UTC' };
+    await this.produce(() =>
+      this.queue(queue).upsertJobScheduler(schedulerId, repeat, {
+        name: queue,
+        data: payload,
+        opts: jobOptions(this.settings.queue),
+      }),
+    );
+  }
+
+  async ping(): Promise<void> {
+    await this.produce(() => this.producer.ping());
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await Promise.all([...this.workers].map((worker) => worker.close()));
+    this.workers.clear();
+    await Promise.all([...this.queues.values()].map((queue) => queue.close()));
+    if (this.producer.status === 'ready') await this.producer.quit();
+    else this.producer.disconnect();
+  }
+
+  /**
+   * Lets running jobs finish before other modules (database, storage) close, which they do
+   * in onApplicationShutdown.
+   */
+  onModuleDestroy(): Promise<void> {
+    return this.close();
+  }
+
+  private queue(name: QueueName): Queue {
+    const queue = this.queues.get(name);
+    if (!queue) throw new Error(`Queue "${name}" is not registered (see QUEUE_NAMES)`);
+    return queue;
+  }
+
+  private toBullOptions(options: JobOptions): JobsOptions {
+    if (options.jobId !== undefined) assertJobId(options.jobId);
+    // Only the options given: an undefined key would override the queue's defaults.
+    return {
+      ...(options.jobId !== undefined && { jobId: options.jobId }),
+      ...(options.delayMs !== undefined && { delay: options.delayMs }),
+      ...(options.attempts !== undefined && { attempts: options.attempts }),
+    };
+  }
+
+  /** Runs a producer command; Redis being unreachable becomes a 503 the caller can act on. */
+  private async produce<T>(command: () => Promise<T>): Promise<T> {
+    // Not even sent while disconnected: the answer is known, and sending would leave a timer.
+    if (this.producer.status !== 'ready') throw queueUnavailable();
+    try {
+      return await command();
+    } catch (error) {
+      if (!this.isUnavailable(error)) throw error;
+      this.reportDown(error as Error);
+      throw queueUnavailable();
+    }
+  }
+
+  private isUnavailable(error: unknown): boolean {
+    const message = error instanceof Error ? error.message : '';
+    return (
+      this.producer.status !== 'ready' ||
+      /timed out|connection is closed|max retries/i.test(message)
+    );
+  }
+
+  private reportDown(error: Error): void {
+    if (this.redisDown) return;
+    this.redisDown = true;
+    this.logger.error(`Redis unreachable for the job queue: ${error.message}`);
+  }
+
+  private reportUp(): void {
+    if (!this.redisDown) return;
+    this.redisDown = false;
+    this.logger.log('Redis reachable again for the job queue');
+  }
+}

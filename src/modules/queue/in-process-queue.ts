@@ -1,0 +1,241 @@
+import { Logger } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { MAX_STALLED_COUNT, RETENTION, retryDelayMs } from './job-policy';
+import { Consumer, FailedJob, Job, JobState, QueueCounts } from './job-queue';
+import { QueueName } from './queues';
+
+interface StoredJob {
+  id: string;
+  /** JSON, as on Redis: every attempt gets its own copy and non-JSON data fails early. */
+  payloadJson: string;
+  maxAttempts: number;
+  attemptsMade: number;
+  stalls: number;
+  state: JobState;
+  error?: string;
+  finishedAt?: number;
+  /** Identifies the running attempt; the outcome of an abandoned attempt is ignored. */
+  run?: object;
+}
+
+type UntypedHandler = (job: Job<QueueName>) => Promise<void>;
+
+interface LocalConsumer {
+  handler: UntypedHandler;
+  concurrency: number;
+  running: Map<StoredJob, Promise<void>>;
+}
+
+export interface StoredJobOptions {
+  jobId?: string;
+  delayMs?: number;
+  attempts: number;
+}
+
+/** One queue held in memory: the states, retries and recovery of BullMQ, in one process. */
+export class InProcessQueue {
+  private readonly logger = new Logger(InProcessQueue.name);
+  private readonly jobs = new Map<string, StoredJob>();
+  private readonly waiting: StoredJob[] = [];
+  private readonly active = new Set<StoredJob>();
+  private readonly delayed = new Map<StoredJob, NodeJS.Timeout>();
+  /** Oldest first, for retention. */
+  private readonly completed: StoredJob[] = [];
+  private readonly failedJobs: StoredJob[] = [];
+  private readonly consumers = new Set<LocalConsumer>();
+  private paused = false;
+  private closed = false;
+
+  constructor(
+    private readonly name: QueueName,
+    private readonly backoffMs: number,
+  ) {}
+
+  add(payload: unknown, options: StoredJobOptions): string {
+    const id = options.jobId ?? randomUUID();
+    if (this.jobs.has(id)) return id;
+    const job: StoredJob = {
+      id,
+      payloadJson: JSON.stringify(payload),
+      maxAttempts: options.attempts,
+      attemptsMade: 0,
+      stalls: 0,
+      state: 'waiting',
+    };
+    this.jobs.set(id, job);
+    if (options.delayMs) this.delay(job, options.delayMs);
+    else this.enqueue(job);
+    return id;
+  }
+
+  consume(handler: UntypedHandler, concurrency: number): Consumer {
+    const consumer: LocalConsumer = { handler, concurrency, running: new Map() };
+    this.consumers.add(consumer);
+    setImmediate(() => this.dispatch());
+    return {
+      close: async ({ force = false } = {}) => {
+        this.consumers.delete(consumer);
+        if (force) this.abandon(consumer);
+        else await Promise.all(consumer.running.values());
+      },
+    };
+  }
+
+  counts(): QueueCounts {
+    return {
+      waiting: this.waiting.length,
+      active: this.active.size,
+      delayed: this.delayed.size,
+      completed: this.completed.length,
+      failed: this.failedJobs.length,
+    };
+  }
+
+  failed(offset: number, limit: number): FailedJob<QueueName>[] {
+    return this.failedJobs
+      .slice()
+      .reverse()
+      .slice(offset, offset + limit)
+      .map((job) => ({
+        id: job.id,
+        payload: JSON.parse(job.payloadJson),
+        attemptsMade: job.attemptsMade,
+        error: job.error ?? '',
+        failedAt: new Date(job.finishedAt ?? 0),
+      }));
+  }
+
+  retryFailed(jobId?: string): number {
+    const targets = this.failedJobs.filter((job) => jobId === undefined || job.id === jobId);
+    for (const job of targets) {
+      this.failedJobs.splice(this.failedJobs.indexOf(job), 1);
+      Object.assign(job, { attemptsMade: 0, stalls: 0, error: undefined, finishedAt: undefined });
+      this.enqueue(job);
+    }
+    return targets.length;
+  }
+
+  pause(): void {
+    this.paused = true;
+  }
+
+  resume(): void {
+    this.paused = false;
+    this.dispatch();
+  }
+
+  /** Waits for running jobs; jobs still waiting or delayed are dropped with the process. */
+  async close(): Promise<void> {
+    this.closed = true;
+    const consumers = [...this.consumers];
+    this.consumers.clear();
+    for (const timer of this.delayed.values()) clearTimeout(timer);
+    this.delayed.clear();
+    await Promise.all(consumers.flatMap((consumer) => [...consumer.running.values()]));
+  }
+
+  private enqueue(job: StoredJob): void {
+    job.state = 'waiting';
+    this.waiting.push(job);
+    this.dispatch();
+  }
+
+  private delay(job: StoredJob, ms: number): void {
+    job.state = 'delayed';
+    if (this.closed) return;
+    const timer = setTimeout(() => {
+      this.delayed.delete(job);
+      this.enqueue(job);
+    }, ms);
+    this.delayed.set(job, timer);
+  }
+
+  private dispatch(): void {
+    if (this.paused) return;
+    for (const consumer of this.consumers) {
+      while (consumer.running.size < consumer.concurrency && this.waiting.length > 0) {
+        this.start(consumer, this.waiting.shift()!);
+      }
+    }
+  }
+
+  private start(consumer: LocalConsumer, job: StoredJob): void {
+    const run = {};
+    job.run = run;
+    job.state = 'active';
+    this.active.add(job);
+    const attempt = {
+      id: job.id,
+      payload: JSON.parse(job.payloadJson),
+      attempt: job.attemptsMade + 1,
+    };
+    const settled = Promise.resolve()
+      .then(() => consumer.handler(attempt))
+      .then(
+        () => this.succeed(job, run),
+        (error: unknown) => this.fail(job, run, error),
+      )
+      .finally(() => {
+        if (consumer.running.get(job) === settled) consumer.running.delete(job);
+        this.dispatch();
+      });
+    consumer.running.set(job, settled);
+  }
+
+  private succeed(job: StoredJob, run: object): void {
+    if (job.run !== run) return;
+    this.finish(job, 'completed', this.completed, RETENTION.completed);
+  }
+
+  private fail(job: StoredJob, run: object, error: unknown): void {
+    if (job.run !== run) return;
+    this.active.delete(job);
+    job.attemptsMade += 1;
+    job.error = error instanceof Error ? error.message : String(error);
+    this.logger.warn(
+      `Job ${this.name}/${job.id} failed attempt ${job.attemptsMade}/${job.maxAttempts}: ${job.error}`,
+    );
+    if (job.attemptsMade < job.maxAttempts) {
+      job.run = undefined;
+      this.delay(job, retryDelayMs(this.backoffMs, job.attemptsMade));
+    } else {
+      this.finish(job, 'failed', this.failedJobs, RETENTION.failed);
+    }
+  }
+
+  /** As when a worker dies: its running jobs go back to waiting, or fail after too many stalls. */
+  private abandon(consumer: LocalConsumer): void {
+    for (const job of consumer.running.keys()) {
+      if (job.state !== 'active') continue; // finished, its bookkeeping just not done yet
+      this.active.delete(job);
+      job.run = undefined;
+      job.stalls += 1;
+      if (job.stalls > MAX_STALLED_COUNT) {
+        job.error = 'job stalled more than allowable limit';
+        this.finish(job, 'failed', this.failedJobs, RETENTION.failed);
+      } else {
+        job.state = 'waiting';
+        this.waiting.unshift(job);
+      }
+    }
+    consumer.running.clear();
+    this.dispatch();
+  }
+
+  private finish(
+    job: StoredJob,
+    state: 'completed' | 'failed',
+    list: StoredJob[],
+    retention: { ageS: number; count: number },
+  ): void {
+    this.active.delete(job);
+    job.run = undefined;
+    job.state = state;
+    job.finishedAt = Date.now();
+    list.push(job);
+    const oldestKept = job.finishedAt - retention.ageS * 1000;
+    while (list.length > retention.count || list[0].finishedAt! < oldestKept) {
+      this.jobs.delete(list.shift()!.id);
+    }
+  }
+}

@@ -1,0 +1,118 @@
+import { QueueName, QueuePayloads } from './queues';
+
+export interface JobOptions {
+  /**
+   * Makes the add idempotent: adding an id that is still known (waiting, delayed, active,
+   * failed, or completed within the retention window) does nothing. See `assertJobId`.
+   */
+  jobId?: string;
+  /** Runs the job no earlier than this many milliseconds from now. */
+  delayMs?: number;
+  /** Attempts before the job lands in the failed set (default: `QUEUE_ATTEMPTS`). */
+  attempts?: number;
+}
+
+export interface NewJob<Q extends QueueName> {
+  payload: QueuePayloads[Q];
+  options?: JobOptions;
+}
+
+/** What a handler is given for one attempt of a job. */
+export interface Job<Q extends QueueName> {
+  id: string;
+  payload: QueuePayloads[Q];
+  /** 1 on the first attempt; a job recovered from a crashed worker keeps its number. */
+  attempt: number;
+}
+
+/** Resolves when the job is done; a rejection is a failed attempt (retried with backoff). */
+export type JobHandler<Q extends QueueName> = (job: Job<Q>) => Promise<void>;
+
+export interface ConsumerOptions {
+  /** Jobs of this queue this process runs at once (default: `QUEUE_CONCURRENCY`). */
+  concurrency?: number;
+}
+
+/** A registered consumer of one queue. */
+export interface Consumer {
+  /**
+   * Stops taking jobs and waits for the running ones to finish. With `force`, running jobs
+   * are abandoned as if the process had crashed: another consumer runs them again.
+   */
+  close(options?: { force?: boolean }): Promise<void>;
+}
+
+export type JobState = 'waiting' | 'active' | 'delayed' | 'completed' | 'failed';
+
+export type QueueCounts = Record<JobState, number>;
+
+export interface FailedJob<Q extends QueueName> {
+  id: string;
+  payload: QueuePayloads[Q];
+  attemptsMade: number;
+  error: string;
+  failedAt: Date;
+}
+
+export interface Page {
+  offset?: number;
+  limit?: number;
+}
+
+/** When a scheduler adds its job: every `everyMs`, or on a cron expression read in UTC. */
+export type Schedule = { everyMs: number } | { cron: string };
+
+/**
+ * Named job queues, one payload type per queue (see `QueuePayloads`): BullMQ on Redis, or
+ * in-process on the embedded default. Producer calls reject with a 503 `AppError`
+ * ('queue_unavailable') when the queue cannot take the work right now, so the caller can
+ * answer 503 or leave the work to a reconciler.
+ */
+export abstract class JobQueue {
+  /** Resolves with the job id once the job is stored. */
+  abstract add<Q extends QueueName>(
+    queue: Q,
+    payload: QueuePayloads[Q],
+    options?: JobOptions,
+  ): Promise<string>;
+
+  /** Adds several jobs at once (atomically on Redis); resolves with their ids in order. */
+  abstract addBulk<Q extends QueueName>(queue: Q, jobs: NewJob<Q>[]): Promise<string[]>;
+
+  /** Registers a consumer of `queue` in this process; only worker-role modules do this. */
+  abstract process<Q extends QueueName>(
+    queue: Q,
+    handler: JobHandler<Q>,
+    options?: ConsumerOptions,
+  ): Consumer;
+
+  abstract counts(queue: QueueName): Promise<QueueCounts>;
+
+  /** Failed jobs, most recent first. */
+  abstract failed<Q extends QueueName>(queue: Q, page?: Page): Promise<FailedJob<Q>[]>;
+
+  /**
+   * Moves one failed job (or every failed job) back to waiting with a fresh set of attempts;
+   * resolves with how many moved.
+   */
+  abstract retryFailed(queue: QueueName, jobId?: string): Promise<number>;
+
+  /** Stops every consumer of the queue (in every process) from taking new jobs. */
+  abstract pause(queue: QueueName): Promise<void>;
+
+  abstract resume(queue: QueueName): Promise<void>;
+
+  /** Creates or replaces the scheduler `schedulerId`, which adds `payload` on `schedule`. */
+  abstract schedule<Q extends QueueName>(
+    queue: Q,
+    schedulerId: string,
+    schedule: Schedule,
+    payload: QueuePayloads[Q],
+  ): Promise<void>;
+
+  /** Resolves when producers can reach the queue backend; the readiness check. */
+  abstract ping(): Promise<void>;
+
+  /** Closes every consumer (running jobs finish; the caller bounds the wait), then producers. */
+  abstract close(): Promise<void>;
+}
