@@ -1,0 +1,98 @@
+import type { Readable } from 'node:stream';
+
+export interface PutOptions {
+  contentType: string;
+  /** Refuse (413, nothing stored) past this many bytes. */
+  maxBytes?: number;
+  /** Refuse (422, nothing stored) unless exactly this many bytes arrive. */
+  expectedSize?: number;
+  /** Refuse (422, nothing stored) unless the bytes hash to this (hex SHA-256). */
+  expectedSha256?: string;
+}
+
+export interface StoredObject {
+  key: string;
+  size: number;
+  /** Hex SHA-256, computed while the bytes streamed in. */
+  sha256: string;
+  etag: string;
+}
+
+export interface ObjectSummary {
+  key: string;
+  size: number;
+  etag: string;
+  lastModified: Date;
+}
+
+export interface ObjectStat extends ObjectSummary {
+  contentType: string;
+}
+
+/** Inclusive byte offsets, as in HTTP `Range: bytes=start-end`. */
+export interface ByteRange {
+  start: number;
+  end?: number;
+}
+
+export interface ObjectRead extends ObjectStat {
+  body: Readable;
+  /** The range actually served, when one was asked for. */
+  range?: { start: number; end: number };
+}
+
+export interface SignedPutOptions {
+  expiresInS: number;
+  contentType: string;
+  /** The exact size the upload must have (enforced where the backend can). */
+  contentLength?: number;
+}
+
+export interface SignedUrl {
+  url: string;
+  method: 'GET' | 'PUT';
+  /** Headers the client must send with the request. */
+  headers: Record<string, string>;
+  expiresAt: Date;
+}
+
+/** No object at that key. */
+export class ObjectNotFoundError extends Error {
+  override readonly name = 'ObjectNotFoundError';
+
+  constructor(readonly key: string) {
+    super(`No object at ${key}`);
+  }
+}
+
+/**
+ * Object bytes (originals, derivatives, model artifacts): S3/MinIO, or a directory on local
+ * disk on the embedded default. A failed put leaves nothing behind.
+ */
+export abstract class ObjectStorage {
+  abstract put(key: string, body: Readable, options: PutOptions): Promise<StoredObject>;
+
+  /** Throws `ObjectNotFoundError`; a range past the end throws a 416 `AppError`. */
+  abstract get(key: string, range?: ByteRange): Promise<ObjectRead>;
+
+  /** `null` when there is no such object. */
+  abstract stat(key: string): Promise<ObjectStat | null>;
+
+  /** Idempotent: deleting a missing object is not an error. */
+  abstract delete(key: string): Promise<void>;
+
+  /** Every object whose key starts with `prefix`. */
+  abstract list(prefix: string): Promise<ObjectSummary[]>;
+
+  /** A URL a client can PUT the bytes to, without credentials, until it expires. */
+  abstract signedPutUrl(key: string, options: SignedPutOptions): Promise<SignedUrl>;
+
+  /** A URL a client can GET the bytes from, without credentials, until it expires. */
+  abstract signedGetUrl(
+    key: string,
+    options: { expiresInS: number; responseContentType?: string },
+  ): Promise<SignedUrl>;
+
+  /** Rejects when the backend cannot be reached (the readiness check). */
+  abstract ping(signal?: AbortSignal): Promise<void>;
+}

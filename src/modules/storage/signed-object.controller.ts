@@ -1,0 +1,111 @@
+import { Controller, Get, Headers, HttpStatus, Param, Put, Query, Req, Res } from '@nestjs/common';
+import { ApiExcludeController } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Readable } from 'node:stream';
+import { AppError } from '../../common/app-error';
+import { Public } from '../../common/http/public.decorator';
+import { AppConfig } from '../../config';
+import { parseRangeHeader } from './byte-range';
+import { ObjectStorage } from './object-storage';
+import { replyWithObject } from './object-response';
+import { SignedRequest, UrlSigner } from './url-signer';
+
+interface SignedQuery {
+  exp?: string;
+  ct?: string;
+  len?: string;
+  sig?: string;
+}
+
+/**
+ * The signed URLs of the local-disk adapter: the signature is the credential. Answers 403
+ * `signed_url_expired` or `signed_url_invalid` (tampered, or used with another type or size).
+ */
+@ApiExcludeController()
+@Public()
+@Controller('v1/storage/objects')
+export class SignedObjectController {
+  constructor(
+    private readonly storage: ObjectStorage,
+    private readonly signer: UrlSigner,
+    private readonly config: AppConfig,
+  ) {}
+
+  @Get('*')
+  async download(
+    @Param('*') key: string | string[],
+    @Query() query: SignedQuery,
+    @Headers('range') range: string | undefined,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    const objectKey = joinKey(key);
+    this.verify(
+      { method: 'GET', key: objectKey, expires: Number(query.exp), contentType: query.ct },
+      query.sig,
+    );
+    const found = await this.storage.stat(objectKey);
+    if (!found) throw notFound();
+    const read = await this.storage.get(objectKey, parseRangeHeader(range, found.size));
+    await replyWithObject(reply, read, {
+      contentType: query.ct,
+      cacheControl: 'private, max-age=60',
+    });
+  }
+
+  @Put('*')
+  async upload(
+    @Param('*') key: string | string[],
+    @Query() query: SignedQuery,
+    @Req() request: FastifyRequest,
+  ): Promise<{ size: number; sha256: string }> {
+    const objectKey = joinKey(key);
+    const contentLength = query.len === undefined ? undefined : Number(query.len);
+    const signed: SignedRequest = {
+      method: 'PUT',
+      key: objectKey,
+      expires: Number(query.exp),
+      contentType: query.ct,
+      contentLength,
+    };
+    this.verify(signed, query.sig);
+    if (request.headers['content-type'] !== query.ct)
+      throw invalid('the Content-Type differs from the signed one');
+    const declared = Number(request.headers['content-length']);
+    if (contentLength !== undefined && declared !== contentLength)
+      throw invalid('the Content-Length differs from the signed one');
+    if (!request.body) throw invalid('the Content-Type differs from the signed one');
+    const stored = await this.storage.put(objectKey, request.body as Readable, {
+      contentType: query.ct ?? 'application/octet-stream',
+      maxBytes: contentLength ?? this.config.http.maxUploadBytes,
+      expectedSize: contentLength,
+    });
+    return { size: stored.size, sha256: stored.sha256 };
+  }
+
+  private verify(request: SignedRequest, signature: string | undefined): void {
+    const result =
+      Number.isFinite(request.expires) && signature
+        ? this.signer.check(request, signature)
+        : 'invalid';
+    if (result === 'expired') {
+      throw new AppError(HttpStatus.FORBIDDEN, 'signed_url_expired', 'This signed URL has expired');
+    }
+    if (result === 'invalid') throw invalid('the signature does not match');
+  }
+}
+
+function joinKey(key: string | string[]): string {
+  return Array.isArray(key) ? key.join('/') : key;
+}
+
+function invalid(why: string): AppError {
+  return new AppError(
+    HttpStatus.FORBIDDEN,
+    'signed_url_invalid',
+    `This signed URL is not valid: ${why}`,
+  );
+}
+
+function notFound(): AppError {
+  return new AppError(HttpStatus.NOT_FOUND, 'object_not_found', 'No such object');
+}

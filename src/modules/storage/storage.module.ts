@@ -1,0 +1,51 @@
+import { DynamicModule, Global, Inject, Module, OnModuleInit } from '@nestjs/common';
+import { AppConfig, SigningSecret } from '../../config';
+import { ReadinessRegistry } from '../health/readiness.registry';
+import { LocalDiskStorage } from './local-disk.storage';
+import { MinioStorage } from './minio.storage';
+import { ObjectStorage } from './object-storage';
+import { SignedObjectController } from './signed-object.controller';
+import { UrlSigner } from './url-signer';
+
+class StorageReadiness implements OnModuleInit {
+  constructor(
+    @Inject(ReadinessRegistry) private readonly readiness: ReadinessRegistry,
+    @Inject(ObjectStorage) private readonly storage: ObjectStorage,
+  ) {}
+
+  onModuleInit(): void {
+    this.readiness.register('storage', ({ signal }) => this.storage.ping(signal));
+  }
+}
+
+/**
+ * Object storage: MinIO/S3 with `S3_ENDPOINT`, else files under `DATA_DIR/objects`, whose
+ * signed URLs this app serves itself (only then is SignedObjectController mounted).
+ */
+@Global()
+@Module({})
+export class StorageModule {
+  static forRoot(config: AppConfig): DynamicModule {
+    return {
+      module: StorageModule,
+      controllers: config.storage.kind === 'local' ? [SignedObjectController] : [],
+      providers: [
+        {
+          provide: UrlSigner,
+          inject: [SigningSecret],
+          useFactory: (secret: SigningSecret) => new UrlSigner(secret.value),
+        },
+        {
+          provide: ObjectStorage,
+          inject: [UrlSigner],
+          useFactory: (signer: UrlSigner): ObjectStorage =>
+            config.storage.kind === 's3'
+              ? new MinioStorage(config.storage)
+              : new LocalDiskStorage(config.storage.root, signer, config.http.publicUrl),
+        },
+        StorageReadiness,
+      ],
+      exports: [ObjectStorage, UrlSigner],
+    };
+  }
+}

@@ -1,0 +1,291 @@
+import { HttpStatus } from '@nestjs/common';
+import { createHash } from 'node:crypto';
+import { readdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
+import { AppError } from '../../src/common/app-error';
+import { AppConfig, StorageConfig } from '../../src/config';
+import { MinioStorage } from '../../src/modules/storage/minio.storage';
+import { ObjectNotFoundError, ObjectStorage } from '../../src/modules/storage/object-storage';
+import { bootApp, TestApp } from '../support/app';
+import { startS3rver } from '../support/s3rver';
+import { freePort } from '../support/vireo-process';
+
+interface Backend {
+  storage: ObjectStorage;
+  /** Files left on local disk outside the objects themselves (temp files), if any. */
+  leftovers: () => Promise<string[]>;
+  close: () => Promise<void>;
+}
+
+const backends: [string, () => Promise<Backend>][] = [
+  [
+    'local disk (signed URLs served by the app)',
+    async () => {
+      const port = await freePort();
+      const app: TestApp = await bootApp({
+        PORT: String(port),
+        PUBLIC_URL: `http://127.0.0.1:${port}`,
+      });
+      await app.app.listen({ port, host: '127.0.0.1' });
+      const root = (app.config.storage as Extract<StorageConfig, { kind: 'local' }>).root;
+      return {
+        storage: app.app.get(ObjectStorage),
+        leftovers: () => readdir(join(root, '.tmp')).catch(() => []),
+        close: app.close,
+      };
+    },
+  ],
+  [
+    's3 (s3rver)',
+    async () => {
+      const s3 = await startS3rver();
+      const config = AppConfig.fromEnv({
+        S3_ENDPOINT: s3.endpoint,
+        S3_ACCESS_KEY: s3.accessKey,
+        S3_SECRET_KEY: s3.secretKey,
+        S3_BUCKET: 'vireo-contract',
+      });
+      const storage = new MinioStorage(config.storage as Extract<StorageConfig, { kind: 's3' }>);
+      await storage.onModuleInit();
+      return { storage, leftovers: async () => [], close: s3.stop };
+    },
+  ],
+];
+
+const bytes = (text: string) => Buffer.from(text);
+const sha256 = (buffer: Buffer) => createHash('sha256').update(buffer).digest('hex');
+const readAll = async (stream: Readable) => Buffer.concat(await stream.toArray());
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function rejection(promise: Promise<unknown>): Promise<unknown> {
+  return promise.then(
+    () => {
+      throw new Error('expected a rejection');
+    },
+    (error: unknown) => error,
+  );
+}
+
+describe.each(backends)('ObjectStorage on %s', (_name, open) => {
+  let backend: Backend;
+  let storage: ObjectStorage;
+
+  beforeAll(async () => {
+    backend = await open();
+    storage = backend.storage;
+  });
+  afterAll(() => backend.close());
+
+  it('stores bytes streamed in, with size, sha256 and content type', async () => {
+    const body = bytes('hello, object storage');
+    const stored = await storage.put('originals/a/hello.txt', Readable.from([body]), {
+      contentType: 'text/plain',
+    });
+    expect(stored).toMatchObject({
+      key: 'originals/a/hello.txt',
+      size: body.length,
+      sha256: sha256(body),
+    });
+    const read = await storage.get('originals/a/hello.txt');
+    expect(read).toMatchObject({ size: body.length, contentType: 'text/plain' });
+    expect(await readAll(read.body)).toEqual(body);
+  });
+
+  it('reads byte ranges', async () => {
+    await storage.put('ranges/digits', Readable.from([bytes('0123456789')]), {
+      contentType: 'text/plain',
+    });
+    const middle = await storage.get('ranges/digits', { start: 2, end: 5 });
+    expect(middle.range).toEqual({ start: 2, end: 5 });
+    expect((await readAll(middle.body)).toString()).toBe('2345');
+    const tail = await storage.get('ranges/digits', { start: 7 });
+    expect((await readAll(tail.body)).toString()).toBe('789');
+    const beyond = await rejection(storage.get('ranges/digits', { start: 10 }));
+    expect((beyond as AppError).getStatus()).toBe(HttpStatus.REQUESTED_RANGE_NOT_SATISFIABLE);
+  });
+
+  it('stats, lists by prefix and deletes idempotently', async () => {
+    await storage.put('list/x/1', Readable.from([bytes('one')]), { contentType: 'text/plain' });
+    await storage.put('list/x/2', Readable.from([bytes('two!')]), { contentType: 'text/plain' });
+    await storage.put('list/y/3', Readable.from([bytes('3')]), { contentType: 'text/plain' });
+    expect((await storage.list('list/x/')).map((o) => [o.key, o.size])).toEqual([
+      ['list/x/1', 3],
+      ['list/x/2', 4],
+    ]);
+    expect(await storage.stat('list/x/2')).toMatchObject({ size: 4, contentType: 'text/plain' });
+    await storage.delete('list/x/1');
+    await storage.delete('list/x/1');
+    expect(await storage.stat('list/x/1')).toBeNull();
+    await expect(storage.get('list/x/1')).rejects.toBeInstanceOf(ObjectNotFoundError);
+  });
+
+  it('refuses an object over the size limit and leaves nothing behind', async () => {
+    const error = await rejection(
+      storage.put('limits/big', Readable.from([Buffer.alloc(1000), Buffer.alloc(1000)]), {
+        contentType: 'application/octet-stream',
+        maxBytes: 1500,
+      }),
+    );
+    expect(error).toBeInstanceOf(AppError);
+    expect((error as AppError).getStatus()).toBe(HttpStatus.PAYLOAD_TOO_LARGE);
+    expect(await storage.stat('limits/big')).toBeNull();
+    expect(await backend.leftovers()).toEqual([]);
+  });
+
+  it('refuses bytes that do not match the expected size or sha256, storing nothing', async () => {
+    const body = bytes('expected content');
+    const wrongHash = await rejection(
+      storage.put('checks/hash', Readable.from([body]), {
+        contentType: 'text/plain',
+        expectedSha256: sha256(bytes('other')),
+      }),
+    );
+    expect((wrongHash as AppError).code).toBe('checksum_mismatch');
+    const wrongSize = await rejection(
+      storage.put('checks/size', Readable.from([body]), {
+        contentType: 'text/plain',
+        expectedSize: body.length + 1,
+      }),
+    );
+    expect((wrongSize as AppError).code).toBe('size_mismatch');
+    expect(await storage.stat('checks/hash')).toBeNull();
+    expect(await storage.stat('checks/size')).toBeNull();
+  });
+
+  it('stores nothing when the source stream fails midway (a client that disconnects)', async () => {
+    const failing = new Readable({
+      read() {
+        this.push(Buffer.alloc(512));
+        this.destroy(new Error('client went away'));
+      },
+    });
+    await expect(
+      storage.put('broken/upload', failing, { contentType: 'image/png' }),
+    ).rejects.toThrow('client went away');
+    expect(await storage.stat('broken/upload')).toBeNull();
+    expect(await backend.leftovers()).toEqual([]);
+  });
+
+  it.each(['../escape', '/absolute', 'a//b', 'a\\b', '.hidden/x', 'a/../../b', ''])(
+    'refuses the key %j',
+    async (key) => {
+      const error = await rejection(
+        storage.put(key, Readable.from([bytes('x')]), { contentType: 'text/plain' }),
+      );
+      expect((error as AppError).code).toBe('invalid_object_key');
+    },
+  );
+
+  it('takes an upload to a signed PUT URL from a real HTTP client, and serves it from a signed GET URL', async () => {
+    const body = bytes('uploaded by the client, not the web tier');
+    const put = await storage.signedPutUrl('signed/upload.bin', {
+      expiresInS: 60,
+      contentType: 'application/octet-stream',
+      contentLength: body.length,
+    });
+    expect(put.headers['Content-Type']).toBe('application/octet-stream');
+    const uploaded = await fetch(put.url, { method: 'PUT', headers: put.headers, body });
+    expect(uploaded.status).toBe(200);
+    expect(await readAll((await storage.get('signed/upload.bin')).body)).toEqual(body);
+
+    const get = await storage.signedGetUrl('signed/upload.bin', {
+      expiresInS: 60,
+      responseContentType: 'image/x-test',
+    });
+    const downloaded = await fetch(get.url);
+    expect(downloaded.status).toBe(200);
+    expect(downloaded.headers.get('content-type')).toBe('image/x-test');
+    expect(Buffer.from(await downloaded.arrayBuffer())).toEqual(body);
+  });
+
+  it('refuses an expired signed URL', async () => {
+    await storage.put('signed/old', Readable.from([bytes('old')]), { contentType: 'text/plain' });
+    const get = await storage.signedGetUrl('signed/old', { expiresInS: 1 });
+    const put = await storage.signedPutUrl('signed/late', {
+      expiresInS: 1,
+      contentType: 'text/plain',
+    });
+    await sleep(2100);
+    expect((await fetch(get.url)).status).toBe(403);
+    expect(
+      (await fetch(put.url, { method: 'PUT', headers: put.headers, body: 'late' })).status,
+    ).toBe(403);
+    expect(await storage.stat('signed/late')).toBeNull();
+  });
+});
+
+/** s3rver does not check SigV4 signatures, so tampering is tested on the app's own URLs. */
+describe('signed app URLs (local disk)', () => {
+  let backend: Backend;
+
+  beforeAll(async () => {
+    backend = await backends[0][1]();
+    await backend.storage.put('tamper/file', Readable.from([bytes('0123456789')]), {
+      contentType: 'text/plain',
+    });
+  });
+  afterAll(() => backend.close());
+
+  const codeOf = async (response: Response) =>
+    ((await response.json()) as { error: { code: string } }).error.code;
+
+  it.each([
+    [
+      'another key',
+      (url: URL) => (url.pathname = url.pathname.replace('tamper/file', 'tamper/other')),
+    ],
+    [
+      'a later expiry',
+      (url: URL) => url.searchParams.set('exp', String(Number(url.searchParams.get('exp')) + 3600)),
+    ],
+    ['another signature', (url: URL) => url.searchParams.set('sig', 'A'.repeat(43))],
+    ['no signature', (url: URL) => url.searchParams.delete('sig')],
+  ])('refuses a GET URL with %s', async (_what, tamper) => {
+    const url = new URL(
+      (await backend.storage.signedGetUrl('tamper/file', { expiresInS: 60 })).url,
+    );
+    tamper(url);
+    const response = await fetch(url);
+    expect(response.status).toBe(403);
+    expect(await codeOf(response)).toBe('signed_url_invalid');
+  });
+
+  it('refuses a PUT with another content type or size than signed, storing nothing', async () => {
+    const put = await backend.storage.signedPutUrl('tamper/upload', {
+      expiresInS: 60,
+      contentType: 'image/png',
+      contentLength: 4,
+    });
+    const otherType = await fetch(put.url, {
+      method: 'PUT',
+      headers: { 'Content-Type': 'image/jpeg' },
+      body: 'abcd',
+    });
+    expect(otherType.status).toBe(403);
+    expect(await codeOf(otherType)).toBe('signed_url_invalid');
+    const otherSize = await fetch(put.url, {
+      method: 'PUT',
+      headers: { 'Content-Type': 'image/png' },
+      body: 'abcdef',
+    });
+    expect(otherSize.status).toBe(403);
+    expect(await backend.storage.stat('tamper/upload')).toBeNull();
+  });
+
+  it('serves byte ranges with 206 and Content-Range', async () => {
+    const get = await backend.storage.signedGetUrl('tamper/file', { expiresInS: 60 });
+    const response = await fetch(get.url, { headers: { Range: 'bytes=3-5' } });
+    expect(response.status).toBe(206);
+    expect(response.headers.get('content-range')).toBe('bytes 3-5/10');
+    expect(await response.text()).toBe('345');
+  });
+
+  it('says an expired URL is expired', async () => {
+    const get = await backend.storage.signedGetUrl('tamper/file', { expiresInS: 1 });
+    await sleep(1100);
+    const response = await fetch(get.url);
+    expect(response.status).toBe(403);
+    expect(await codeOf(response)).toBe('signed_url_expired');
+  });
+});
