@@ -23,6 +23,9 @@ describe.each(roles)('role $role', ({ role, servesApi }) => {
   it('is ready, naming its role', async () => {
     const res = await t.http().get('/health/ready').expect(200);
     expect(res.body).toMatchObject({ status: 'ok', role });
+    for (const check of ['database', 'storage', 'queue']) {
+      expect(res.body.checks[check]).toMatchObject({ status: 'up' });
+    }
   });
 
   it('serves Prometheus metrics', async () => {
@@ -42,5 +45,29 @@ describe.each(roles)('role $role', ({ role, servesApi }) => {
       const res = await t.http().get('/openapi.json').expect(404);
       expect(res.body.error.code).toBe('not_found');
     }
+  });
+});
+
+describe('readiness when a dependency is down', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    // Redis on a closed port: the app boots (producers fail fast), but is not ready.
+    t = await bootApp({ REDIS_URL: 'redis://127.0.0.1:1', HEALTH_CHECK_TIMEOUT_MS: '500' });
+  });
+  afterAll(() => t.close());
+
+  it('answers 503 naming the failed check, in the error envelope', async () => {
+    const res = await t.http().get('/health/ready').expect(503);
+    expect(res.body.error).toMatchObject({
+      code: 'not_ready',
+      message: expect.stringContaining('queue'),
+    });
+    expect(res.body.error.details.failed).toEqual(['queue']);
+    expect(res.body.error.details.checks.database).toMatchObject({ status: 'up' });
+  });
+
+  it('stays live', async () => {
+    await t.http().get('/health/live').expect(200);
   });
 });

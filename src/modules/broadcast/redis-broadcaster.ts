@@ -56,8 +56,10 @@ export class RedisBroadcaster extends Broadcaster implements OnApplicationShutdo
     await this.subscriber.ping();
   }
 
+  /** Fire-and-forget has nothing in flight to flush; `quit()` would wait for a lost server. */
   async onApplicationShutdown(): Promise<void> {
-    await Promise.allSettled([this.publisher.quit(), this.subscriber.quit()]);
+    this.publisher.disconnect();
+    this.subscriber.disconnect();
   }
 
   private deliver(redisChannel: string, raw: string): void {
