@@ -11,7 +11,7 @@ import { Queue, Worker } from 'bullmq';
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { AppConfig, ConfigModule } from '../src/config';
-import { HealthModule } from '../src/modules/health/health.module';
+import { ReadinessModule } from '../src/modules/health/readiness.module';
 import { jobOptions } from '../src/modules/queue/bullmq-options';
 import { JobQueue } from '../src/modules/queue/job-queue';
 import { QueueModule } from '../src/modules/queue/queue.module';
@@ -44,7 +44,7 @@ async function adapterRunner(redis?: { url: string; prefix: string }): Promise<R
     QUEUE_CONCURRENCY: String(CONCURRENCY),
     ...(redis && { REDIS_URL: redis.url, REDIS_PREFIX: redis.prefix }),
   });
-  @Module({ imports: [ConfigModule.forRoot(config), HealthModule, QueueModule.forRoot(config)] })
+  @Module({ imports: [ConfigModule.forRoot(config), ReadinessModule, QueueModule.forRoot(config)] })
   class BenchModule {}
   const app = await NestFactory.createApplicationContext(BenchModule, { logger: ['warn'] });
   const queue = app.get(JobQueue);

@@ -33,6 +33,9 @@ describe.each(roles)('role $role', ({ role, servesApi }) => {
     expect(res.headers['content-type']).toMatch(/^text\/plain/);
     expect(res.text).toContain(`role="${role}"`);
     expect(res.text).toContain('vireo_process_cpu_seconds_total');
+    expect(res.text).toMatch(
+      /^vireo_queue_jobs\{[^}]*queue="process-image"[^}]*state="waiting"[^}]*\} \d+$/m,
+    );
   });
 
   it(servesApi ? 'serves the OpenAPI document and docs' : 'serves no API', async () => {
