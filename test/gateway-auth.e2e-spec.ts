@@ -292,3 +292,19 @@ async function waitFor(condition: () => Promise<boolean>): Promise<void> {
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
 }
+
+describe('gateway: private metrics', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    t = await bootApp({ METRICS_PUBLIC: 'false', ADMIN_API_KEY: ADMIN_KEY });
+  });
+  afterAll(() => t.close());
+
+  it('needs a credential for /metrics when METRICS_PUBLIC is off, but never for health', async () => {
+    const res = await t.http().get('/metrics').expect(401);
+    expect(res.body.error.code).toBe('missing_credentials');
+    await t.http().get('/metrics').set('x-api-key', ADMIN_KEY).expect(200);
+    await t.http().get('/health/ready').expect(200);
+  });
+});

@@ -65,6 +65,15 @@ describe('AppConfig', () => {
     expect(config.runs('web')).toBe(false);
   });
 
+  it('trusts X-Forwarded-For only from the configured proxies', () => {
+    expect(fromEnv({}).http.trustProxy).toEqual(['loopback']);
+    expect(fromEnv({ TRUST_PROXY: '10.0.0.0/8, 172.16.0.0/12' }).http.trustProxy).toEqual([
+      '10.0.0.0/8',
+      '172.16.0.0/12',
+    ]);
+    expect(fromEnv({ TRUST_PROXY: 'false' }).http.trustProxy).toBe(false);
+  });
+
   it('treats an empty variable as unset', () => {
     expect(fromEnv({ DATABASE_URL: '', PORT: '' }).database.kind).toBe('pglite');
   });
