@@ -1,35 +1,25 @@
 import { createHmac } from 'node:crypto';
 import { bootApp, TestApp } from './support/app';
-import { createTestDatabase, TestDatabase } from './support/postgres';
-import { TEST_REDIS_URL, uniqueRedisPrefix } from './support/services';
+import { bootWebReplicas, Replicas } from './support/replicas';
 
 const ADMIN_KEY = 'vir_testadmin_0123456789abcdefghijABCDEFGHIJ';
 const SIGNING_SECRET = 'gateway-test-signing-secret-0123456789';
 
 /** Two web replicas sharing one PostgreSQL and one Redis, as behind nginx. */
 describe('gateway: authentication and authorisation', () => {
-  let db: TestDatabase;
+  let cluster: Replicas;
   let a: TestApp;
   let b: TestApp;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    const env = {
-      ROLE: 'web',
-      DATABASE_URL: db.url,
-      REDIS_URL: TEST_REDIS_URL,
-      REDIS_PREFIX: uniqueRedisPrefix(),
+    cluster = await bootWebReplicas({
       ADMIN_API_KEY: ADMIN_KEY,
       SIGNING_SECRET,
       JWT_ACCESS_TTL_S: '60',
-    };
-    a = await bootApp(env);
-    b = await bootApp(env);
+    });
+    [a, b] = cluster.replicas;
   });
-  afterAll(async () => {
-    await Promise.all([a?.close(), b?.close()]);
-    await db?.drop();
-  });
+  afterAll(() => cluster?.close());
 
   const asAdmin = { authorization: `Bearer ${ADMIN_KEY}` };
   const errorCode = (res: { body: { error: { code: string } } }) => res.body.error.code;

@@ -1,34 +1,24 @@
-import { bootApp, TestApp } from './support/app';
-import { createTestDatabase, TestDatabase } from './support/postgres';
-import { TEST_REDIS_URL, uniqueRedisPrefix } from './support/services';
+import { TestApp } from './support/app';
+import { bootWebReplicas, Replicas } from './support/replicas';
 
 const ADMIN_KEY = 'vir_ratelimit_0123456789abcdefghijABCDEFGHIJ';
 const READS_PER_MIN = 6;
 
 /** Two replicas on one Redis: one budget per API key and route class across both. */
 describe('gateway: rate limits', () => {
-  let db: TestDatabase;
+  let cluster: Replicas;
   let a: TestApp;
   let b: TestApp;
 
   beforeAll(async () => {
-    db = await createTestDatabase();
-    const env = {
-      ROLE: 'web',
-      DATABASE_URL: db.url,
-      REDIS_URL: TEST_REDIS_URL,
-      REDIS_PREFIX: uniqueRedisPrefix(),
+    cluster = await bootWebReplicas({
       ADMIN_API_KEY: ADMIN_KEY,
       SIGNING_SECRET: 'rate-limit-test-signing-secret',
       RATE_LIMIT_READS_PER_MIN: String(READS_PER_MIN),
-    };
-    a = await bootApp(env);
-    b = await bootApp(env);
+    });
+    [a, b] = cluster.replicas;
   });
-  afterAll(async () => {
-    await Promise.all([a?.close(), b?.close()]);
-    await db?.drop();
-  });
+  afterAll(() => cluster?.close());
 
   async function newKey(rateLimits?: Record<string, number>): Promise<string> {
     const res = await a

@@ -8,6 +8,7 @@ import { ApiKeyAuthenticator } from './auth/api-key.authenticator';
 import { ApiKeyStrategy } from './auth/api-key.strategy';
 import { AuthController } from './auth/auth.controller';
 import { AuthService } from './auth/auth.service';
+import { CredentialCache } from './auth/credential-cache';
 import { CredentialsGuard } from './auth/credentials.guard';
 import { JwtStrategy } from './auth/jwt.strategy';
 import { LoginThrottle } from './auth/login-throttle';
@@ -36,6 +37,7 @@ import { UserService } from './users/user.service';
   ],
   controllers: [AuthController, ApiKeyController, AdminUsersController],
   providers: [
+    CredentialCache,
     ApiKeyAuthenticator,
     SessionAuthenticator,
     ApiKeyStrategy,
