@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { AppError } from '../../src/common/app-error';
 import { AppConfig, StorageConfig } from '../../src/config';
-import { MinioStorage } from '../../src/modules/storage/minio.storage';
+import { MinioStorage, S3Config } from '../../src/modules/storage/minio.storage';
 import { ObjectNotFoundError, ObjectStorage } from '../../src/modules/storage/object-storage';
 import { bootApp, TestApp } from '../support/app';
 import { startS3rver } from '../support/s3rver';
@@ -46,9 +46,16 @@ const backends: [string, () => Promise<Backend>][] = [
         S3_SECRET_KEY: s3.secretKey,
         S3_BUCKET: 'vireo-contract',
       });
-      const storage = new MinioStorage(config.storage as Extract<StorageConfig, { kind: 's3' }>);
+      const storage = new MinioStorage(config.storage as S3Config);
       await storage.onModuleInit();
-      return { storage, leftovers: async () => [], close: s3.stop };
+      return {
+        storage,
+        leftovers: async () => [],
+        close: async () => {
+          storage.onModuleDestroy();
+          await s3.stop();
+        },
+      };
     },
   ],
 ];
@@ -113,6 +120,13 @@ describe.each(backends)('ObjectStorage on %s', (_name, open) => {
       ['list/x/1', 3],
       ['list/x/2', 4],
     ]);
+    expect((await storage.list('list/')).map((o) => o.key)).toEqual([
+      'list/x/1',
+      'list/x/2',
+      'list/y/3',
+    ]);
+    expect((await storage.list('list/y')).map((o) => o.key)).toEqual(['list/y/3']);
+    expect(await storage.list('list/none/')).toEqual([]);
     expect(await storage.stat('list/x/2')).toMatchObject({ size: 4, contentType: 'text/plain' });
     await storage.delete('list/x/1');
     await storage.delete('list/x/1');
@@ -271,6 +285,22 @@ describe('signed app URLs (local disk)', () => {
     });
     expect(otherSize.status).toBe(403);
     expect(await backend.storage.stat('tamper/upload')).toBeNull();
+  });
+
+  it('refuses to list outside its root', async () => {
+    const error = await rejection(backend.storage.list('../'));
+    expect((error as AppError).code).toBe('invalid_object_key');
+  });
+
+  it('answers 415 to a signed upload whose type the app cannot stream', async () => {
+    const put = await backend.storage.signedPutUrl('tamper/data.json', {
+      expiresInS: 60,
+      contentType: 'application/json',
+    });
+    const response = await fetch(put.url, { method: 'PUT', headers: put.headers, body: '{}' });
+    expect(response.status).toBe(415);
+    expect(await codeOf(response)).toBe('unsupported_media_type');
+    expect(await backend.storage.stat('tamper/data.json')).toBeNull();
   });
 
   it('serves byte ranges with 206 and Content-Range', async () => {

@@ -15,6 +15,7 @@ import {
   ObjectStorage,
   ObjectSummary,
   PutOptions,
+  SignedGetOptions,
   SignedPutOptions,
   SignedUrl,
   StoredObject,
@@ -49,7 +50,8 @@ export class LocalDiskStorage extends ObjectStorage {
     await mkdir(dirname(temp), { recursive: true });
     const counted = new HashingLimit(options.maxBytes);
     try {
-      await pipeline(body, counted, createWriteStream(temp, { flags: 'wx' }));
+      // flush: the bytes are on disk before the put (and the upload request) succeeds.
+      await pipeline(body, counted, createWriteStream(temp, { flags: 'wx', flush: true }));
       const sha256 = counted.digest();
       counted.assertExpected(options, sha256);
       await this.writeSidecar(meta, { contentType: options.contentType, sha256 });
@@ -90,9 +92,13 @@ export class LocalDiskStorage extends ObjectStorage {
   }
 
   async list(prefix: string): Promise<ObjectSummary[]> {
-    const entries = await readdir(this.root, { recursive: true, withFileTypes: true }).catch(
-      ifMissing([]),
-    );
+    // Walk only the directory the prefix names, e.g. `a/b/` for `a/b/c`.
+    const directory = prefix.slice(0, prefix.lastIndexOf('/') + 1);
+    if (directory) assertValidKey(directory.slice(0, -1));
+    const entries = await readdir(join(this.root, directory), {
+      recursive: true,
+      withFileTypes: true,
+    }).catch(ifMissing([]));
     const keys = entries
       .filter((entry) => entry.isFile())
       .map((entry) => relative(this.root, join(entry.parentPath, entry.name)).split(sep).join('/'))
@@ -124,10 +130,7 @@ export class LocalDiskStorage extends ObjectStorage {
     };
   }
 
-  async signedGetUrl(
-    key: string,
-    options: { expiresInS: number; responseContentType?: string },
-  ): Promise<SignedUrl> {
+  async signedGetUrl(key: string, options: SignedGetOptions): Promise<SignedUrl> {
     assertValidKey(key);
     const request: SignedRequest = {
       method: 'GET',

@@ -1,8 +1,6 @@
-import { Logger, OnModuleInit } from '@nestjs/common';
+import { Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { Client, S3Error } from 'minio';
 import { randomUUID } from 'node:crypto';
-import { Agent as HttpAgent } from 'node:http';
-import { Agent as HttpsAgent } from 'node:https';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -21,66 +19,85 @@ import {
   ObjectStorage,
   ObjectSummary,
   PutOptions,
+  SignedGetOptions,
   SignedPutOptions,
   SignedUrl,
   StoredObject,
 } from './object-storage';
+import { presignS3Url } from './s3-presigner';
+import { TimedTransport } from './timed-transport';
 
-type S3Config = Extract<StorageConfig, { kind: 's3' }>;
+export type S3Config = Extract<StorageConfig, { kind: 's3' }>;
 
-const REQUEST_TIMEOUT_MS = 30_000;
+const SSE_HEADER = 'X-Amz-Server-Side-Encryption';
+const MAX_PRESIGN_EXPIRY_S = 7 * 24 * 3600;
 
 /**
- * S3 or MinIO through the `minio` client. An upload is first streamed to a temp file, counted
- * and hashed on the way, so size and checksum are known before anything reaches the bucket.
- * Presigned PUTs carry no signed Content-Type (minio-js never signs it); completion checks
- * the stored object instead.
+ * S3 or MinIO through the `minio` client. An upload is first spooled to a temp file, counted
+ * and hashed on the way, so a refused upload never reaches the bucket (minio-js would buffer
+ * it in memory anyway, and a failed multipart upload would linger). Presigned URLs are signed
+ * here, for the public endpoint, with the Content-Type and Content-Length the client must send.
  */
-export class MinioStorage extends ObjectStorage implements OnModuleInit {
+export class MinioStorage extends ObjectStorage implements OnModuleInit, OnModuleDestroy {
   private readonly logger = new Logger(MinioStorage.name);
+  private readonly transport: TimedTransport;
   private readonly client: Client;
-  /** Signs URLs for the address clients use, which may differ from ours. */
-  private readonly signingClient: Client;
+  private readonly bucket: string;
 
-  constructor(private readonly config: S3Config) {
+  constructor(
+    private readonly config: S3Config,
+    { requestTimeoutMs = 30_000 }: { requestTimeoutMs?: number } = {},
+  ) {
     super();
-    this.client = clientFor(config.endpoint, config);
-    this.signingClient = config.publicEndpoint
-      ? clientFor(config.publicEndpoint, config)
-      : this.client;
+    const url = new URL(config.endpoint);
+    const useSSL = url.protocol === 'https:';
+    this.transport = new TimedTransport(useSSL, requestTimeoutMs);
+    this.bucket = config.bucket;
+    this.client = new Client({
+      endPoint: url.hostname,
+      port: url.port ? Number(url.port) : useSSL ? 443 : 80,
+      useSSL,
+      accessKey: config.accessKey,
+      secretKey: config.secretKey,
+      region: config.region,
+      pathStyle: true,
+      transport: this.transport,
+      transportAgent: this.transport.agent,
+    });
   }
 
   async onModuleInit(): Promise<void> {
-    if (!(await this.client.bucketExists(this.config.bucket))) {
-      await this.client
-        .makeBucket(this.config.bucket, this.config.region)
-        .catch((error: S3Error) => {
-          if (error.code !== 'BucketAlreadyOwnedByYou') throw error;
-        });
-      this.logger.log(`Created bucket ${this.config.bucket}`);
-    }
+    if (await this.client.bucketExists(this.bucket)) return;
+    await this.client.makeBucket(this.bucket, this.config.region).catch((error: S3Error) => {
+      if (error.code !== 'BucketAlreadyOwnedByYou') throw error;
+    });
+    this.logger.log(`Created bucket ${this.bucket}`);
+  }
+
+  onModuleDestroy(): void {
+    this.transport.close();
   }
 
   async put(key: string, body: Readable, options: PutOptions): Promise<StoredObject> {
     assertValidKey(key);
-    const spool = join(tmpdir(), 'vireo-uploads', randomUUID());
-    await mkdir(join(tmpdir(), 'vireo-uploads'), { recursive: true });
+    const spoolDir = join(tmpdir(), 'vireo-spool');
+    const spool = join(spoolDir, randomUUID());
+    await mkdir(spoolDir, { recursive: true });
     const counted = new HashingLimit(options.maxBytes);
     try {
       await pipeline(body, counted, createWriteStream(spool, { flags: 'wx' }));
       const sha256 = counted.digest();
       counted.assertExpected(options, sha256);
-      const uploaded = await this.client.putObject(
-        this.config.bucket,
-        key,
-        createReadStream(spool),
-        counted.size,
-        {
+      const uploaded = await this.client
+        .putObject(this.bucket, key, createReadStream(spool), counted.size, {
           'Content-Type': options.contentType,
-          ...(this.config.serverSideEncryption && { 'X-Amz-Server-Side-Encryption': 'AES256' }),
-        },
-      );
-      return { key, size: counted.size, sha256, etag: `"${uploaded.etag}"` };
+          ...this.encryptionHeaders(),
+        })
+        .catch(async (error: unknown) => {
+          await this.client.removeIncompleteUpload(this.bucket, key).catch(() => undefined);
+          throw error;
+        });
+      return { key, size: counted.size, sha256, etag: quoted(uploaded.etag) };
     } finally {
       await rm(spool, { force: true });
     }
@@ -92,24 +109,24 @@ export class MinioStorage extends ObjectStorage implements OnModuleInit {
     const served = range && resolveRange(range, found.size);
     const body = served
       ? await this.client.getPartialObject(
-          this.config.bucket,
+          this.bucket,
           key,
           served.start,
           served.end - served.start + 1,
         )
-      : await this.client.getObject(this.config.bucket, key);
+      : await this.client.getObject(this.bucket, key);
     return { ...found, body, range: served };
   }
 
   async stat(key: string): Promise<ObjectStat | null> {
     assertValidKey(key);
     try {
-      const item = await this.client.statObject(this.config.bucket, key);
+      const item = await this.client.statObject(this.bucket, key);
       return {
         key,
         size: item.size,
         contentType: String(item.metaData['content-type'] ?? 'application/octet-stream'),
-        etag: `"${item.etag}"`,
+        etag: quoted(item.etag),
         lastModified: item.lastModified,
       };
     } catch (error) {
@@ -120,17 +137,17 @@ export class MinioStorage extends ObjectStorage implements OnModuleInit {
 
   async delete(key: string): Promise<void> {
     assertValidKey(key);
-    await this.client.removeObject(this.config.bucket, key);
+    await this.client.removeObject(this.bucket, key);
   }
 
   async list(prefix: string): Promise<ObjectSummary[]> {
     const found: ObjectSummary[] = [];
-    for await (const item of this.client.listObjectsV2(this.config.bucket, prefix, true)) {
+    for await (const item of this.client.listObjectsV2(this.bucket, prefix, true)) {
       if (item.name) {
         found.push({
           key: item.name,
           size: item.size,
-          etag: `"${item.etag}"`,
+          etag: quoted(item.etag),
           lastModified: item.lastModified,
         });
       }
@@ -139,66 +156,67 @@ export class MinioStorage extends ObjectStorage implements OnModuleInit {
   }
 
   async signedPutUrl(key: string, options: SignedPutOptions): Promise<SignedUrl> {
-    assertValidKey(key);
-    const url = await this.signingClient.presignedPutObject(
-      this.config.bucket,
-      key,
-      options.expiresInS,
-    );
-    return {
-      url,
-      method: 'PUT',
-      headers: { 'Content-Type': options.contentType },
-      expiresAt: new Date(Date.now() + options.expiresInS * 1000),
+    const headers: Record<string, string> = {
+      'Content-Type': options.contentType,
+      ...this.encryptionHeaders(),
     };
+    if (options.contentLength !== undefined) {
+      headers['Content-Length'] = String(options.contentLength);
+    }
+    return this.presign(key, 'PUT', options.expiresInS, headers);
   }
 
-  async signedGetUrl(
-    key: string,
-    options: { expiresInS: number; responseContentType?: string },
-  ): Promise<SignedUrl> {
-    assertValidKey(key);
-    const headers = options.responseContentType
+  async signedGetUrl(key: string, options: SignedGetOptions): Promise<SignedUrl> {
+    const query = options.responseContentType
       ? { 'response-content-type': options.responseContentType }
       : undefined;
-    const url = await this.signingClient.presignedGetObject(
-      this.config.bucket,
-      key,
-      options.expiresInS,
-      headers,
-    );
-    return {
-      url,
-      method: 'GET',
-      headers: {},
-      expiresAt: new Date(Date.now() + options.expiresInS * 1000),
-    };
+    return this.presign(key, 'GET', options.expiresInS, {}, query);
   }
 
   async ping(): Promise<void> {
-    if (!(await this.client.bucketExists(this.config.bucket)))
-      throw new Error(`Bucket ${this.config.bucket} is missing`);
+    if (!(await this.client.bucketExists(this.bucket))) {
+      throw new Error(`Bucket ${this.bucket} is missing`);
+    }
+  }
+
+  /** Signed for the address clients use (`publicEndpoint`), which may differ from ours. */
+  private presign(
+    key: string,
+    method: 'GET' | 'PUT',
+    expiresInS: number,
+    headers: Record<string, string>,
+    query?: Record<string, string>,
+  ): SignedUrl {
+    assertValidKey(key);
+    if (!Number.isInteger(expiresInS) || expiresInS < 1 || expiresInS > MAX_PRESIGN_EXPIRY_S) {
+      throw new RangeError(
+        `S3 presigned URLs last 1 to ${MAX_PRESIGN_EXPIRY_S} s, not ${expiresInS}`,
+      );
+    }
+    // S3 counts the expiry from X-Amz-Date, which has whole seconds.
+    const now = new Date(Math.floor(Date.now() / 1000) * 1000);
+    const base = this.config.publicEndpoint ?? this.config.endpoint;
+    const url = presignS3Url(
+      {
+        method,
+        url: new URL(`/${this.bucket}/${key}`, base),
+        expiresInS,
+        headers,
+        query,
+        now,
+      },
+      this.config,
+    );
+    return { url, method, headers, expiresAt: new Date(now.getTime() + expiresInS * 1000) };
+  }
+
+  private encryptionHeaders(): Record<string, string> {
+    return this.config.serverSideEncryption ? { [SSE_HEADER]: 'AES256' } : {};
   }
 }
 
-function clientFor(endpoint: string, config: S3Config): Client {
-  const url = new URL(endpoint);
-  const useSSL = url.protocol === 'https:';
-  const client = new Client({
-    endPoint: url.hostname,
-    port: url.port ? Number(url.port) : useSSL ? 443 : 80,
-    useSSL,
-    accessKey: config.accessKey,
-    secretKey: config.secretKey,
-    region: config.region,
-    pathStyle: true,
-    // An idle socket past the timeout fails the request instead of hanging it.
-    transportAgent: new (useSSL ? HttpsAgent : HttpAgent)({
-      keepAlive: true,
-      timeout: REQUEST_TIMEOUT_MS,
-    }),
-  });
-  return client;
+function quoted(etag: string): string {
+  return `"${etag}"`;
 }
 
 function isNotFound(error: unknown): boolean {

@@ -44,8 +44,14 @@ export interface ObjectRead extends ObjectStat {
 export interface SignedPutOptions {
   expiresInS: number;
   contentType: string;
-  /** The exact size the upload must have (enforced where the backend can). */
+  /** The exact size the upload must have. */
   contentLength?: number;
+}
+
+export interface SignedGetOptions {
+  expiresInS: number;
+  /** The Content-Type the response carries instead of the stored one. */
+  responseContentType?: string;
 }
 
 export interface SignedUrl {
@@ -84,14 +90,14 @@ export abstract class ObjectStorage {
   /** Every object whose key starts with `prefix`. */
   abstract list(prefix: string): Promise<ObjectSummary[]>;
 
-  /** A URL a client can PUT the bytes to, without credentials, until it expires. */
+  /**
+   * A URL a client can PUT the bytes to, without credentials, until it expires. The client
+   * must send `headers` as given: the Content-Type (and Content-Length, when set) are signed.
+   */
   abstract signedPutUrl(key: string, options: SignedPutOptions): Promise<SignedUrl>;
 
   /** A URL a client can GET the bytes from, without credentials, until it expires. */
-  abstract signedGetUrl(
-    key: string,
-    options: { expiresInS: number; responseContentType?: string },
-  ): Promise<SignedUrl>;
+  abstract signedGetUrl(key: string, options: SignedGetOptions): Promise<SignedUrl>;
 
   /** Rejects when the backend cannot be reached (the readiness check). */
   abstract ping(signal?: AbortSignal): Promise<void>;

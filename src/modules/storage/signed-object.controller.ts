@@ -1,11 +1,12 @@
 import { Controller, Get, Headers, HttpStatus, Param, Put, Query, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { AppError } from '../../common/app-error';
 import { Public } from '../../common/http/public.decorator';
 import { AppConfig } from '../../config';
 import { parseRangeHeader } from './byte-range';
+import { SIGNED_OBJECTS_PATH } from './local-disk.storage';
 import { ObjectStorage } from './object-storage';
 import { replyWithObject } from './object-response';
 import { SignedRequest, UrlSigner } from './url-signer';
@@ -20,10 +21,13 @@ interface SignedQuery {
 /**
  * The signed URLs of the local-disk adapter: the signature is the credential. Answers 403
  * `signed_url_expired` or `signed_url_invalid` (tampered, or used with another type or size).
+ * Upload bodies must reach the handler as a stream, which the app's body parsers do for
+ * `image/*` and `application/octet-stream` (see common/http/binary-body.ts); other signed
+ * types are answered 415.
  */
 @ApiExcludeController()
 @Public()
-@Controller('v1/storage/objects')
+@Controller(SIGNED_OBJECTS_PATH)
 export class SignedObjectController {
   constructor(
     private readonly storage: ObjectStorage,
@@ -73,8 +77,7 @@ export class SignedObjectController {
     const declared = Number(request.headers['content-length']);
     if (contentLength !== undefined && declared !== contentLength)
       throw invalid('the Content-Length differs from the signed one');
-    if (!request.body) throw invalid('the Content-Type differs from the signed one');
-    const stored = await this.storage.put(objectKey, request.body as Readable, {
+    const stored = await this.storage.put(objectKey, bodyStream(request.body), {
       contentType: query.ct ?? 'application/octet-stream',
       maxBytes: contentLength ?? this.config.http.maxUploadBytes,
       expectedSize: contentLength,
@@ -92,6 +95,16 @@ export class SignedObjectController {
     }
     if (result === 'invalid') throw invalid('the signature does not match');
   }
+}
+
+function bodyStream(body: unknown): Readable {
+  if (body === undefined) return Readable.from([]);
+  if (body instanceof Readable) return body;
+  throw new AppError(
+    HttpStatus.UNSUPPORTED_MEDIA_TYPE,
+    'unsupported_media_type',
+    'Signed uploads take image/* or application/octet-stream bodies',
+  );
 }
 
 function joinKey(key: string | string[]): string {
