@@ -10,6 +10,9 @@ import { MetricsModule } from './modules/metrics/metrics.module';
 import { PersistenceModule } from './modules/persistence';
 import { QueueModule } from './modules/queue/queue.module';
 import { StorageModule } from './modules/storage/storage.module';
+import { UploadModule } from './modules/upload/upload.module';
+import { UploadSchedulerModule } from './modules/upload/upload-scheduler.module';
+import { UploadWorkerModule } from './modules/upload/upload-worker.module';
 
 type ModuleImport = Type | DynamicModule;
 
@@ -40,14 +43,14 @@ export class AppModule {
   }
 
   private static webModules(): ModuleImport[] {
-    return [GatewayModule];
+    return [GatewayModule, UploadModule];
   }
 
   private static workerModules(): ModuleImport[] {
-    return [];
+    return [UploadWorkerModule];
   }
 
   private static schedulerModules(): ModuleImport[] {
-    return [];
+    return [UploadSchedulerModule];
   }
 }

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { Image as ImageRow, Prisma } from '../../../generated/prisma/client';
 import { DatabaseClient } from '../database/database-client';
 import {
+  ImageMetadata,
   ImagePatch,
   ImageQuery,
   ImageRecord,
@@ -32,7 +33,9 @@ export class PrismaImageRepository extends ImageRepository {
         data: {
           ...image,
           ...(image.status ? statusStamps(image.status, new Date()) : {}),
+          ...(image.label !== undefined && { labeledAt: new Date() }),
           sizeBytes: toBigInt(image.sizeBytes),
+          metadata: image.metadata as Prisma.InputJsonObject | undefined,
         },
       }),
     );
@@ -60,7 +63,12 @@ export class PrismaImageRepository extends ImageRepository {
         label: query.label,
         createdAt: { gte: query.createdFrom, lt: query.createdTo },
         predictions: query.predictedLabel
-          ? { some: { topLabel: query.predictedLabel } }
+          ? {
+              some: {
+                topLabel: query.predictedLabel,
+                topScore: { gte: query.predictedMinScore },
+              },
+            }
           : undefined,
         OR: after && [
           { createdAt: { lt: after.createdAt } },
@@ -157,5 +165,9 @@ function toImageRecordOrNull(row: ImageRow | null | undefined): ImageRecord | nu
 }
 
 function toImageRecord(row: ImageRow): ImageRecord {
-  return { ...row, sizeBytes: row.sizeBytes === null ? null : Number(row.sizeBytes) };
+  return {
+    ...row,
+    sizeBytes: row.sizeBytes === null ? null : Number(row.sizeBytes),
+    metadata: row.metadata as ImageMetadata | null,
+  };
 }

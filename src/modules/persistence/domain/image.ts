@@ -4,6 +4,8 @@ export const IMAGE_STATUSES = ['pending', 'uploaded', 'processing', 'processed',
 /** pending -> uploaded -> processing -> processed | failed (failed -> processing on a retry). */
 export type ImageStatus = (typeof IMAGE_STATUSES)[number];
 
+export type ImageMetadata = Record<string, unknown>;
+
 export interface ImageRecord {
   id: string;
   ownerId: string;
@@ -17,6 +19,10 @@ export interface ImageRecord {
   width: number | null;
   height: number | null;
   originalName: string | null;
+  /** The client's own JSON object, given with the upload. */
+  metadata: ImageMetadata | null;
+  /** The hex SHA-256 a presigned upload announced, checked when it completes. */
+  declaredSha256: string | null;
   /** The label a user gave back (ground truth for training). */
   label: string | null;
   labeledAt: Date | null;
@@ -40,7 +46,11 @@ export interface NewImage {
   contentType?: string;
   sizeBytes?: number;
   sha256?: string;
+  declaredSha256?: string;
   originalName?: string;
+  /** The label a user gave with the upload (stamps `labeledAt`). */
+  label?: string;
+  metadata?: ImageMetadata;
 }
 
 /** Fields that change after creation; `null` clears a field, absent leaves it as it is. */
@@ -71,6 +81,8 @@ export interface ImageQuery {
   label?: string;
   /** The top label of any of the image's predictions. */
   predictedLabel?: string;
+  /** With `predictedLabel`: that prediction's top score is at least this. */
+  predictedMinScore?: number;
   /** Inclusive. */
   createdFrom?: Date;
   /** Exclusive. */

@@ -1,0 +1,102 @@
+import type { MultipartFile } from '@fastify/multipart';
+import type { FastifyRequest } from 'fastify';
+import type { Readable } from 'node:stream';
+import { AppError } from '../../../common/app-error';
+import { StoredObject } from '../../storage/object-storage';
+import { imageTypeOf } from '../image-bytes';
+import { IMAGE_SIGNATURE_BYTES, ImageContentType } from '../image-type';
+import { peekHead } from '../stream-head';
+import { badUpload, uploadTooLarge } from '../upload-errors';
+
+export const FILE_FIELD = 'file';
+export const TEXT_FIELDS = ['label', 'metadata'] as const;
+export type TextField = (typeof TEXT_FIELDS)[number];
+
+export interface ReceivedImage {
+  stored: StoredObject;
+  contentType: ImageContentType;
+  filename?: string;
+}
+
+export interface ImageForm {
+  image: ReceivedImage;
+  fields: Partial<Record<TextField, string>>;
+}
+
+/** Writes the image's bytes somewhere (they stream through, typed by their first bytes). */
+export type ImageSink = (body: Readable, contentType: ImageContentType) => Promise<StoredObject>;
+
+/**
+ * Reads a multipart form with one image (`file`) and optional text fields, in any order. The
+ * file streams straight into `sink` once its first bytes show it is a supported image; on any
+ * failure `discard` removes what the sink stored.
+ */
+export async function receiveImageForm(
+  request: FastifyRequest,
+  maxBytes: number,
+  sink: ImageSink,
+  discard: () => Promise<void>,
+): Promise<ImageForm> {
+  const fields: ImageForm['fields'] = {};
+  let image: ReceivedImage | undefined;
+  try {
+    for await (const part of request.parts()) {
+      if (part.type === 'field') {
+        if (!(TEXT_FIELDS as readonly string[]).includes(part.fieldname)) {
+          throw badUpload('unexpected_field', `Unknown form field ${part.fieldname}`);
+        }
+        fields[part.fieldname as TextField] = String(part.value);
+      } else if (part.fieldname !== FILE_FIELD || image) {
+        part.file.resume();
+        throw badUpload('unexpected_file', `Send one file, in the field "${FILE_FIELD}"`);
+      } else {
+        image = await receiveFile(part, maxBytes, sink);
+      }
+    }
+  } catch (error) {
+    if (image) await discard();
+    throw asUploadError(error, maxBytes);
+  }
+  if (!image) throw badUpload('file_required', `The form has no "${FILE_FIELD}" file`);
+  return { image, fields };
+}
+
+async function receiveFile(
+  part: MultipartFile,
+  maxBytes: number,
+  sink: ImageSink,
+): Promise<ReceivedImage> {
+  const { head, body } = await peekHead(part.file, IMAGE_SIGNATURE_BYTES);
+  let contentType: ImageContentType;
+  try {
+    contentType = imageTypeOf(head, part.mimetype);
+  } catch (error) {
+    part.file.resume();
+    throw error;
+  }
+  const stored = await sink(body, contentType);
+  if (part.file.truncated) throw uploadTooLarge(maxBytes);
+  return { stored, contentType, filename: part.filename || undefined };
+}
+
+/** Busboy's and the plugin's own failures, as the API's errors. */
+function asUploadError(error: unknown, maxBytes: number): unknown {
+  if (error instanceof AppError) return error;
+  const {
+    statusCode,
+    code,
+    message = '',
+  } = error as {
+    statusCode?: number;
+    code?: string;
+    message?: string;
+  };
+  if (statusCode === 413) return uploadTooLarge(maxBytes);
+  if (
+    code === 'FST_MP_PREMATURE_CLOSE' ||
+    /unexpected end|terminated early|^aborted$/i.test(message)
+  ) {
+    return badUpload('incomplete_upload', 'The upload ended before the form was complete');
+  }
+  return error;
+}

@@ -1,0 +1,38 @@
+import fastifyMultipart from '@fastify/multipart';
+import { Injectable, OnModuleInit } from '@nestjs/common';
+import { HttpAdapterHost } from '@nestjs/core';
+import type { FastifyAdapter } from '@nestjs/platform-fastify';
+import { AppConfig } from '../../../config';
+import { MAX_METADATA_BYTES } from '../image-metadata';
+
+/**
+ * Busboy's limits for image forms. The file limit sits one byte above the largest image, so
+ * the storage stream (limited to `maxUploadBytes`) is the one that refuses an image too large,
+ * before anything is stored.
+ */
+export function multipartLimits(maxUploadBytes: number) {
+  return {
+    fileSize: maxUploadBytes + 1,
+    fieldSize: MAX_METADATA_BYTES * 2,
+    fields: 10,
+    parts: 20,
+    headerPairs: 100,
+  };
+}
+
+/** Registers @fastify/multipart (through the adapter, which owns that plugin) for the web role. */
+@Injectable()
+export class MultipartSupport implements OnModuleInit {
+  constructor(
+    private readonly adapterHost: HttpAdapterHost,
+    private readonly config: AppConfig,
+  ) {}
+
+  onModuleInit(): void {
+    const adapter = this.adapterHost.httpAdapter as unknown as FastifyAdapter;
+    // register() is typed for every kind of server, the plugin for HTTP/1 only.
+    adapter.register(fastifyMultipart as Parameters<FastifyAdapter['register']>[0], {
+      limits: multipartLimits(this.config.http.maxUploadBytes),
+    });
+  }
+}

@@ -1,0 +1,33 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { ImageRecord } from '../persistence';
+import { JobQueue } from '../queue/job-queue';
+
+/** One job per image and step, so enqueueing twice runs it once. */
+export function processJobId(imageId: string): string {
+  return `${imageId}.process`;
+}
+
+/**
+ * Hands an `uploaded` image to the processing pipeline. When the queue cannot take it, the
+ * image stays `uploaded` (it is safely stored) and the sweeper re-enqueues it later.
+ */
+@Injectable()
+export class ProcessingEnqueuer {
+  private readonly logger = new Logger(ProcessingEnqueuer.name);
+
+  constructor(private readonly jobs: JobQueue) {}
+
+  async enqueue(image: Pick<ImageRecord, 'id' | 'ownerId'>): Promise<void> {
+    try {
+      await this.jobs.add(
+        'process-image',
+        { imageId: image.id, ownerId: image.ownerId },
+        { jobId: processJobId(image.id) },
+      );
+    } catch (error) {
+      this.logger.warn(
+        `Image ${image.id} stays uploaded until the sweeper re-enqueues it: ${(error as Error).message}`,
+      );
+    }
+  }
+}

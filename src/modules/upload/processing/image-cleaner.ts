@@ -1,0 +1,48 @@
+import sharp from 'sharp';
+
+/** Decoding more pixels than this is refused (a decompression bomb, not a photo). */
+export const MAX_INPUT_PIXELS = 100_000_000;
+export const THUMBNAIL_MAX_SIDE = 512;
+
+export interface CleanedImage {
+  /** Pixels once auto-oriented (EXIF orientation applied). */
+  width: number;
+  height: number;
+  /** Auto-oriented, at most THUMBNAIL_MAX_SIDE a side, WebP, without metadata. */
+  thumbnail: Buffer;
+}
+
+/** The bytes are no image sharp can decode within the pixel limit. */
+export class UndecodableImageError extends Error {
+  override readonly name = 'UndecodableImageError';
+
+  constructor(
+    readonly code: 'undecodable_image' | 'too_many_pixels',
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * The "clean" step: decode under a pixel limit, auto-orient, strip metadata (sharp writes
+ * none unless asked) and make the derivative. Animated images keep their first frame.
+ */
+export async function cleanImage(original: Buffer): Promise<CleanedImage> {
+  const options = { limitInputPixels: MAX_INPUT_PIXELS };
+  try {
+    const { autoOrient } = await sharp(original, options).metadata();
+    const thumbnail = await sharp(original, options)
+      .rotate()
+      .resize(THUMBNAIL_MAX_SIDE, THUMBNAIL_MAX_SIDE, { fit: 'inside', withoutEnlargement: true })
+      .webp({ quality: 80 })
+      .toBuffer();
+    return { width: autoOrient.width, height: autoOrient.height, thumbnail };
+  } catch (error) {
+    const message = (error as Error).message;
+    throw new UndecodableImageError(
+      /pixel limit/i.test(message) ? 'too_many_pixels' : 'undecodable_image',
+      message,
+    );
+  }
+}

@@ -1,0 +1,31 @@
+import { Module } from '@nestjs/common';
+import { DirectUploadService } from './direct-upload.service';
+import { DuplicateImages } from './duplicate-images';
+import { ImageCatalogService } from './image-catalog.service';
+import { ImageContentController } from './image-content.controller';
+import { ImageDeliveryService } from './image-delivery.service';
+import { ImagePresenter } from './image-presenter';
+import { ImagesController } from './images.controller';
+import { MultipartSupport } from './multipart/multipart-support';
+import { PresignedUploadService } from './presigned-upload.service';
+import { ProcessingEnqueuer } from './processing-enqueuer';
+import { UploadsController } from './uploads.controller';
+
+/**
+ * Web role: direct (multipart) uploads, presigned upload links and their completion, image
+ * listing, retrieval, content delivery and deletion. Produces `process-image` jobs.
+ */
+@Module({
+  controllers: [ImagesController, ImageContentController, UploadsController],
+  providers: [
+    MultipartSupport,
+    DirectUploadService,
+    PresignedUploadService,
+    ImageCatalogService,
+    ImageDeliveryService,
+    ImagePresenter,
+    DuplicateImages,
+    ProcessingEnqueuer,
+  ],
+})
+export class UploadModule {}
