@@ -1,7 +1,5 @@
 import sharp from 'sharp';
-
-/** Decoding more pixels than this is refused (a decompression bomb, not a photo). */
-export const MAX_INPUT_PIXELS = 100_000_000;
+import { exceedsPixelLimit, MAX_INPUT_PIXELS } from '../../../common/images/pixel-limit';
 export const THUMBNAIL_MAX_SIDE = 512;
 
 export interface CleanedImage {
@@ -39,9 +37,9 @@ export async function cleanImage(original: Buffer): Promise<CleanedImage> {
       .toBuffer();
     return { width: autoOrient.width, height: autoOrient.height, thumbnail };
   } catch (error) {
-    const message = (error as Error).message;
+    const { message } = error as Error;
     throw new UndecodableImageError(
-      /pixel limit/i.test(message) ? 'too_many_pixels' : 'undecodable_image',
+      exceedsPixelLimit(error as Error) ? 'too_many_pixels' : 'undecodable_image',
       message,
     );
   }

@@ -1,0 +1,16 @@
+export { TF_BACKEND_NAMES, initTfBackend } from './backend';
+export type { TfBackendName } from './backend';
+export {
+  EMBEDDING_SIZE,
+  INPUT_SIZE,
+  loadBundledMobileNet,
+  MODERATION_LABELS,
+  MODERATION_MODEL,
+} from './bundled-mobilenet';
+export type { ModerationLabel } from './bundled-mobilenet';
+export { Batcher } from './batcher';
+export type { BatcherOptions, RunBatch } from './batcher';
+export { preprocessImage } from './image-preprocessor';
+export { ModelRuntime } from './model-runtime';
+export type { ImageAnalysis, LabelScore } from './model-runtime';
+export { ModelRuntimeModule } from './model-runtime.module';

@@ -1,0 +1,107 @@
+import { Worker } from 'node:worker_threads';
+import type { BackboneOutput } from './backbone';
+import type { TfBackendName } from './backend';
+import { InferenceReply, InferenceWorkerData, RunRequest } from './inference-messages';
+
+interface Call {
+  resolve: (output: BackboneOutput) => void;
+  reject: (error: Error) => void;
+}
+
+/** The thread ended; the calls it had are lost. */
+export class InferenceThreadExitedError extends Error {
+  override readonly name = 'InferenceThreadExitedError';
+}
+
+/** One worker thread that answers RunRequests; see inference-worker.ts for its body. */
+export class InferenceThread {
+  private readonly calls = new Map<number, Call>();
+  private nextId = 0;
+  private terminating = false;
+  private exitHandler: (error: Error) => void = () => {};
+
+  private constructor(
+    private readonly worker: Worker,
+    readonly backend: TfBackendName,
+  ) {
+    worker.on('message', (reply: InferenceReply) => this.settle(reply));
+    worker.on('error', (error) => this.exited(error));
+    worker.on('exit', (code) =>
+      this.exited(new InferenceThreadExitedError(`The inference thread exited with code ${code}`)),
+    );
+  }
+
+  /**
+   * Starts a thread that evaluates `source` (CommonJS) and resolves once it reports ready;
+   * rejects if it fails or exits before that.
+   */
+  static spawn(source: string, data: InferenceWorkerData): Promise<InferenceThread> {
+    const worker = new Worker(source, { eval: true, workerData: data });
+    return new Promise((resolve, reject) => {
+      // Only our own listeners: removing all of a Worker's listeners detaches its port.
+      const detach = () => {
+        worker.off('error', fail);
+        worker.off('exit', exitedEarly);
+        worker.off('message', ready);
+      };
+      const fail = (error: Error) => {
+        detach();
+        void worker.terminate();
+        reject(error);
+      };
+      const exitedEarly = (code: number) =>
+        fail(new InferenceThreadExitedError(`The inference thread exited with code ${code}`));
+      const ready = (reply: InferenceReply) => {
+        if (reply.type !== 'ready') return fail(new Error(`The thread sent ${reply.type} first`));
+        detach();
+        resolve(new InferenceThread(worker, reply.backend));
+      };
+      worker.on('error', fail);
+      worker.on('exit', exitedEarly);
+      worker.on('message', ready);
+    });
+  }
+
+  /** Calls sent and not yet answered. */
+  get load(): number {
+    return this.calls.size;
+  }
+
+  /** Runs `count` images on this thread; `pixels` is transferred (detached here). */
+  run(pixels: Float32Array, count: number): Promise<BackboneOutput> {
+    const id = this.nextId++;
+    const request: RunRequest = { id, pixels, count };
+    return new Promise((resolve, reject) => {
+      // Throws (e.g. for a detached buffer) before the call is counted.
+      this.worker.postMessage(request, [pixels.buffer as ArrayBuffer]);
+      this.calls.set(id, { resolve, reject });
+    });
+  }
+
+  /** Called once when the thread ends other than through `terminate`. */
+  onExit(handler: (error: Error) => void): void {
+    this.exitHandler = handler;
+  }
+
+  async terminate(): Promise<void> {
+    this.terminating = true;
+    await this.worker.terminate();
+  }
+
+  private settle(reply: InferenceReply): void {
+    if (reply.type === 'ready') return;
+    const call = this.calls.get(reply.id);
+    this.calls.delete(reply.id);
+    if (reply.type === 'result') call?.resolve(reply.output);
+    else call?.reject(new Error(reply.message));
+  }
+
+  private exited(error: Error): void {
+    const calls = [...this.calls.values()];
+    this.calls.clear();
+    for (const call of calls) call.reject(error);
+    if (this.terminating) return;
+    this.terminating = true;
+    this.exitHandler(error);
+  }
+}

@@ -1,0 +1,120 @@
+import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { AppConfig } from '../../../config';
+import { ReadinessRegistry } from '../../health/readiness.registry';
+import { MetricsService } from '../../metrics/metrics.service';
+import { concatPixels, ImageOutput, splitBackboneOutput } from './backbone';
+import type { TfBackendName } from './backend';
+import { Batcher } from './batcher';
+import { MODERATION_LABELS, MODERATION_MODEL, ModerationLabel } from './bundled-mobilenet';
+import { preprocessImage } from './image-preprocessor';
+import { InferencePool } from './inference-pool';
+import { ImageAnalysis, LabelScore, ModelRuntime } from './model-runtime';
+import { RuntimeMetrics } from './runtime-metrics';
+
+/**
+ * ModelRuntime over an InferencePool: bytes are preprocessed here (sharp, off the event
+ * loop), micro-batched, and run on the pool's threads. The pool starts at boot when
+ * MODEL_PRELOAD is on (readiness fails until it is up), else on the first call.
+ */
+@Injectable()
+export class PooledModelRuntime
+  extends ModelRuntime
+  implements OnModuleInit, OnApplicationShutdown
+{
+  private readonly logger = new Logger(ModelRuntime.name);
+  private readonly batcher: Batcher<Float32Array, ImageOutput>;
+  private readonly metrics: RuntimeMetrics;
+  private loading?: Promise<InferencePool>;
+  private pool?: InferencePool;
+  private loadError?: Error;
+
+  constructor(
+    @Inject(AppConfig) private readonly config: AppConfig,
+    @Inject(ReadinessRegistry) private readonly readiness: ReadinessRegistry,
+    @Inject(MetricsService) metrics: MetricsService,
+  ) {
+    super();
+    const { batchMaxSize, batchMaxDelayMs } = config.model;
+    this.batcher = new Batcher((inputs) => this.runBatch(inputs), {
+      maxBatchSize: batchMaxSize,
+      maxDelayMs: batchMaxDelayMs,
+    });
+    this.metrics = new RuntimeMetrics(metrics.registry, {
+      backend: () => this.backend,
+      threads: () => this.pool?.size ?? 0,
+    });
+  }
+
+  get backend(): TfBackendName | null {
+    return this.pool?.backend ?? null;
+  }
+
+  onModuleInit(): void {
+    this.readiness.register('model', async () => this.readinessDetails());
+    // Not awaited: the application boots while the model loads; readiness waits for it.
+    if (this.config.model.preload) this.load().catch(() => {});
+  }
+
+  async embedAndModerate(image: Buffer): Promise<ImageAnalysis> {
+    const { scores, embedding } = await this.batcher.submit(await preprocessImage(image));
+    return { embedding, moderation: rankLabels(scores) };
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.batcher.close();
+    const pool = await this.loading?.catch(() => undefined);
+    await pool?.close();
+  }
+
+  private load(): Promise<InferencePool> {
+    this.loading ??= this.startPool();
+    return this.loading;
+  }
+
+  private async startPool(): Promise<InferencePool> {
+    const { inferenceThreads, backend } = this.config.model;
+    const started = Date.now();
+    try {
+      this.pool = await InferencePool.start({ threads: inferenceThreads, backend });
+      this.loadError = undefined;
+      this.logger.log(
+        `Model ${MODERATION_MODEL.name} v${MODERATION_MODEL.version} loaded on TF.js backend ` +
+          `${this.pool.backend} in ${inferenceThreads} thread(s) (${Date.now() - started} ms)`,
+      );
+      return this.pool;
+    } catch (error) {
+      this.loading = undefined;
+      this.loadError = error as Error;
+      this.logger.error(`The model failed to load: ${this.loadError.message}`);
+      throw error;
+    }
+  }
+
+  private async runBatch(inputs: Float32Array[]): Promise<ImageOutput[]> {
+    const pool = await this.load();
+    this.metrics.batchSize.observe(inputs.length);
+    const stopTimer = this.metrics.batchSeconds.startTimer();
+    try {
+      return splitBackboneOutput(await pool.run(concatPixels(inputs), inputs.length));
+    } finally {
+      stopTimer();
+    }
+  }
+
+  private readinessDetails(): Record<string, unknown> {
+    const model = `${MODERATION_MODEL.name}@${MODERATION_MODEL.version}`;
+    if (this.pool) {
+      if (this.pool.size === 0) throw new Error('No inference thread is running');
+      return { model, backend: this.pool.backend, threads: this.pool.size };
+    }
+    if (this.loadError) throw new Error(`The model failed to load: ${this.loadError.message}`);
+    if (this.loading) throw new Error('The model is loading');
+    return { model, loaded: false };
+  }
+}
+
+function rankLabels(scores: Float32Array): LabelScore<ModerationLabel>[] {
+  return MODERATION_LABELS.map((label, i) => ({ label, score: scores[i] })).sort(
+    (a, b) => b.score - a.score,
+  );
+}
