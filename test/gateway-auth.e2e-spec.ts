@@ -1,5 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { bootApp, TestApp } from './support/app';
+import { ApiKeyRepository } from '../src/modules/persistence';
+import { eventually } from './support/eventually';
 import { bootWebReplicas, Replicas } from './support/replicas';
 
 const ADMIN_KEY = 'vir_testadmin_0123456789abcdefghijABCDEFGHIJ';
@@ -108,6 +110,19 @@ describe('gateway: authentication and authorisation', () => {
         .send({ email: 'x@y.z', password: 'p'.repeat(12) })
         .expect(403);
       expect(errorCode(res)).toBe('insufficient_scope');
+    });
+
+    it("records a key's last use once a minute, not once per request", async () => {
+      const { key, prefix } = await createKey(['images:read']);
+      const keys = a.app.get(ApiKeyRepository);
+      const use = () => a.http().get('/v1/images').set('x-api-key', key).expect(200);
+      await use();
+      const firstUse = await eventually(
+        async () => (await keys.findByPrefix(prefix))?.lastUsedAt ?? undefined,
+      );
+      await Promise.all([use(), use(), use()]);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect((await keys.findByPrefix(prefix))?.lastUsedAt).toEqual(firstUse);
     });
 
     it('shows the whole key once, and never again', async () => {

@@ -18,9 +18,13 @@ export interface LoadOptions {
   body?: Buffer | string;
 }
 
-/** One autocannon run: sustained load on one route, latency percentiles in ms. */
+/**
+ * One autocannon run: sustained load on one route, latency percentiles in ms. The client runs
+ * in a worker thread, so it does not share the event loop of an app booted in this process.
+ */
 export async function runLoad(name: string, options: LoadOptions): Promise<LoadResult> {
   const result = await autocannon({
+    workers: 1,
     url: options.url,
     connections: options.connections,
     duration: options.durationS,

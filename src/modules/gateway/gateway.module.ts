@@ -5,6 +5,7 @@ import { PassportModule } from '@nestjs/passport';
 import { SigningSecret } from '../../config';
 import { AccessTokenService } from './auth/access-token.service';
 import { ApiKeyAuthenticator } from './auth/api-key.authenticator';
+import { LastUsedRecorder } from './auth/last-used-recorder';
 import { ApiKeyStrategy } from './auth/api-key.strategy';
 import { AuthController } from './auth/auth.controller';
 import { AuthService } from './auth/auth.service';
@@ -39,6 +40,7 @@ import { UserService } from './users/user.service';
   providers: [
     CredentialCache,
     ApiKeyAuthenticator,
+    LastUsedRecorder,
     SessionAuthenticator,
     ApiKeyStrategy,
     JwtStrategy,

@@ -4,6 +4,7 @@ import { apiKeySecretMatches, hashApiKeySecret, parseApiKey } from './api-key';
 import { AuthErrors } from './auth-errors';
 import { knownScopes, Principal, RateLimitClass } from './principal';
 import { CredentialCache } from './credential-cache';
+import { LastUsedRecorder } from './last-used-recorder';
 
 /** Compared against when the prefix is unknown, so both failures take the same time. */
 const NO_SUCH_KEY_HASH = hashApiKeySecret('no such key');
@@ -14,6 +15,7 @@ export class ApiKeyAuthenticator {
   constructor(
     private readonly apiKeys: ApiKeyRepository,
     private readonly cache: CredentialCache,
+    private readonly lastUsed: LastUsedRecorder,
   ) {}
 
   async authenticate(key: string, now = new Date()): Promise<Principal> {
@@ -26,7 +28,7 @@ export class ApiKeyAuthenticator {
     if (!record || !secretMatches) throw AuthErrors.invalid();
     if (record.revokedAt) throw AuthErrors.revoked();
     if (record.expiresAt && record.expiresAt <= now) throw AuthErrors.expired();
-    void this.apiKeys.touchLastUsed(record.id, now).catch(() => undefined);
+    this.lastUsed.record(record.id, now);
     return {
       kind: 'api_key',
       id: record.id,
