@@ -37,6 +37,7 @@ export default tseslint.config(
       'src/config/**/*.ts',
       'test/**/*.ts',
       'bench/**/*.ts',
+      'bench/**/*.js',
       '**/*.spec.ts',
       'jest.config.js',
     ],

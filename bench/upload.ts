@@ -15,7 +15,7 @@ import autocannon from 'autocannon';
 import Fastify from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -25,39 +25,25 @@ import { testImages } from '../test/support/images';
 import { createTestDatabase } from '../test/support/postgres';
 import { freePort } from '../test/support/vireo-process';
 import { LoadResult, printComparison } from './support/load';
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { BOUNDARY } = require('./support/unique-multipart-request.js') as { BOUNDARY: string };
 
 const CONNECTIONS = 32;
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
 const WARMUP_S = 2;
 const ADMIN_KEY = 'vir_benchadmin_0123456789abcdefghijABCDEFGHIJ';
-const BOUNDARY = 'vireo-bench-boundary';
+const SETUP_REQUEST = join(__dirname, 'support', 'unique-multipart-request.js');
 
-/** A multipart body with one JPEG made unique by the bytes after its end marker. */
-function multipartBody(jpeg: Buffer, unique: number): Buffer {
-  return Buffer.concat([
-    Buffer.from(
-      `--${BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename="b.jpg"\r\n` +
-        'Content-Type: image/jpeg\r\n\r\n',
-    ),
-    jpeg,
-    Buffer.from(`${process.pid}-${unique}`.padEnd(32, '.')),
-    Buffer.from(`\r\n--${BOUNDARY}--\r\n`),
-  ]);
-}
-
-async function upload(name: string, url: string, jpeg: Buffer, durationS: number, headers = {}) {
-  let counter = 0;
+/** Uploads from a worker thread, so the client does not share the app's event loop. */
+async function upload(name: string, url: string, durationS: number, headers = {}) {
   const result = await autocannon({
+    workers: 1,
     url,
     connections: CONNECTIONS,
     duration: durationS,
     method: 'POST',
     headers: { ...headers, 'content-type': `multipart/form-data; boundary=${BOUNDARY}` },
-    requests: [
-      {
-        setupRequest: (request) => ({ ...request, body: multipartBody(jpeg, counter++) }),
-      },
-    ],
+    requests: [{ setupRequest: SETUP_REQUEST as never }],
   });
   return {
     name,
@@ -117,14 +103,16 @@ async function vireo() {
 async function main(): Promise<void> {
   const jpeg = await testImages.noiseJpeg(50 * 1024);
   const dir = await mkdtemp(join(tmpdir(), 'vireo-bench-bare-'));
+  process.env.BENCH_JPEG_PATH = join(dir, 'bench.jpg');
+  await writeFile(process.env.BENCH_JPEG_PATH, jpeg);
   const bare = await bareFastify(dir);
   const app = await vireo();
   try {
-    await upload('warm-up', bare.url, jpeg, WARMUP_S);
-    await upload('warm-up', app.url, jpeg, WARMUP_S, app.headers);
+    await upload('warm-up', bare.url, WARMUP_S);
+    await upload('warm-up', app.url, WARMUP_S, app.headers);
     const results = [
-      await upload('bare Fastify -> disk', bare.url, jpeg, DURATION_S),
-      await upload('POST /v1/images (Vireo)', app.url, jpeg, DURATION_S, app.headers),
+      await upload('bare Fastify -> disk', bare.url, DURATION_S),
+      await upload('POST /v1/images (Vireo)', app.url, DURATION_S, app.headers),
     ];
     printComparison(
       `${jpeg.length} B JPEGs, ${CONNECTIONS} connections, ${DURATION_S} s each (uploads/s)`,
