@@ -1,8 +1,12 @@
+import { once } from 'node:events';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { createServer, get, IncomingMessage, Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parse } from 'yaml';
-import { renderNginxConfig, testNginxConfig } from './support/nginx';
+import { renderNginxConfig, RunningNginx, startNginx, testNginxConfig } from './support/nginx';
+import { freePort } from './support/vireo-process';
 
 /** There is no Docker engine here: the deployment files are checked by parsing and `nginx -t`. */
 describe('docker/', () => {
@@ -49,5 +53,57 @@ describe('docker/', () => {
     expect(dockerfile).toMatch(/npm ci --omit=dev/);
     expect(dockerfile).toMatch(/^USER node$/m);
     expect(dockerfile).toMatch(/^HEALTHCHECK .*\n.*\/health\/live/m);
+  });
+});
+
+/** More than every socket buffer between the upstream and a stalled client can hold. */
+const LARGE_ANSWER_BYTES = 64 * 1024 * 1024;
+const STALL_MS = 3_000;
+
+/** docker/nginx.conf (Debian's nginx) in front of a stub upstream answering a large event stream. */
+describe('docker/nginx.conf locations', () => {
+  let upstream: Server;
+  let nginx: RunningNginx;
+  let base: string;
+  let answerSent: Promise<unknown>;
+
+  beforeAll(async () => {
+    upstream = createServer((_request, response) => {
+      answerSent = once(response, 'finish');
+      response.writeHead(200, { 'content-type': 'text/event-stream' });
+      response.end(Buffer.alloc(LARGE_ANSWER_BYTES, 'a'));
+    });
+    upstream.listen(0, '127.0.0.1');
+    await once(upstream, 'listening');
+    const { port: upstreamPort } = upstream.address() as { port: number };
+    const port = await freePort();
+    nginx = await startNginx([`127.0.0.1:${upstreamPort}`], port);
+    base = `http://127.0.0.1:${port}`;
+  });
+
+  afterAll(async () => {
+    await nginx?.stop();
+    upstream?.closeAllConnections();
+    upstream?.close();
+  });
+
+  /** Whether nginx takes the whole answer off the upstream while the client reads none of it. */
+  async function buffersForStalledClient(path: string): Promise<boolean> {
+    const response = await new Promise<IncomingMessage>((resolve) =>
+      get(`${base}${path}`, resolve),
+    );
+    response.pause();
+    try {
+      return await Promise.race([answerSent.then(() => true), sleep(STALL_MS).then(() => false)]);
+    } finally {
+      response.destroy();
+    }
+  }
+
+  it('streams server-sent events unbuffered: their location wins over the uploads one', async () => {
+    // The neighbouring upload route buffers the same answer, so the stall below is the SSE
+    // location's own `proxy_buffering off`.
+    expect(await buffersForStalledClient('/v1/images/some-id')).toBe(true);
+    expect(await buffersForStalledClient('/v1/images/some-id/events')).toBe(false);
   });
 });

@@ -7,6 +7,27 @@ import { bootWebReplicas, Replicas } from './support/replicas';
 const ADMIN_KEY = 'vir_testadmin_0123456789abcdefghijABCDEFGHIJ';
 const SIGNING_SECRET = 'gateway-test-signing-secret-0123456789';
 
+/**
+ * What serves without a credential. The issue names health, metrics (`METRICS_PUBLIC`, on by
+ * default), `/docs` and `/openapi.json` (not in the document themselves); logging in and
+ * refreshing need none by nature; the Open Inference Protocol's health and metadata routes are
+ * public as on KServe and Triton (its inference needs the `predict` scope).
+ */
+const PUBLIC_ROUTES = [
+  'GET /health/live',
+  'GET /health/ready',
+  'GET /metrics',
+  'POST /v1/auth/login',
+  'POST /v1/auth/refresh',
+  'GET /v2',
+  'GET /v2/health/live',
+  'GET /v2/health/ready',
+  'GET /v2/models/{name}',
+  'GET /v2/models/{name}/ready',
+  'GET /v2/models/{name}/versions/{version}',
+  'GET /v2/models/{name}/versions/{version}/ready',
+];
+
 /** Two web replicas sharing one PostgreSQL and one Redis, as behind nginx. */
 describe('gateway: authentication and authorisation', () => {
   let cluster: Replicas;
@@ -37,9 +58,17 @@ describe('gateway: authentication and authorisation', () => {
   }
 
   async function createUser(email: string, password = 'a long enough password') {
-    await a.http().post('/v1/admin/users').set(asAdmin).send({ email, password }).expect(201);
+    const user = await a
+      .http()
+      .post('/v1/admin/users')
+      .set(asAdmin)
+      .send({ email, password })
+      .expect(201);
     const login = await a.http().post('/v1/auth/login').send({ email, password }).expect(200);
-    return login.body as { accessToken: string; refreshToken: string };
+    return {
+      id: user.body.id as string,
+      ...(login.body as { accessToken: string; refreshToken: string }),
+    };
   }
 
   describe('credentials', () => {
@@ -94,10 +123,10 @@ describe('gateway: authentication and authorisation', () => {
       const { id, key } = await createKey(['images:read']);
       await b.http().get('/v1/keys').set('x-api-key', key).expect(200); // now cached on b
       await a.http().delete(`/v1/keys/${id}`).set(asAdmin).expect(204);
-      await waitFor(
-        async () => (await b.http().get('/v1/keys').set('x-api-key', key)).status === 401,
-      );
-      const res = await b.http().get('/v1/keys').set('x-api-key', key).expect(401);
+      const res = await eventually(async () => {
+        const answer = await b.http().get('/v1/keys').set('x-api-key', key);
+        return answer.status === 401 ? answer : undefined;
+      });
       expect(errorCode(res)).toBe('credentials_revoked');
     });
 
@@ -231,6 +260,34 @@ describe('gateway: authentication and authorisation', () => {
     });
   });
 
+  describe('every route', () => {
+    it('answers 401 on every documented path and method without one, except the public routes', async () => {
+      const { body: document } = await a.http().get('/openapi.json').expect(200);
+      await a.http().get('/docs').redirects(1).expect(200);
+      const routes = Object.entries(document.paths as Record<string, object>).flatMap(
+        ([path, operations]) => Object.keys(operations).map((method) => ({ method, path })),
+      );
+      const answers = await Promise.all(
+        routes.map(async ({ method, path }) => {
+          const url = path.replace(/\{[^}]+\}/g, '00000000-0000-4000-8000-000000000000');
+          const res = await a.http()[method as 'get'](url);
+          return { route: `${method.toUpperCase()} ${path}`, status: res.status, body: res.body };
+        }),
+      );
+      const served = answers
+        .filter((answer) => answer.status !== 401)
+        .map((answer) => answer.route);
+      expect(served.sort()).toEqual([...PUBLIC_ROUTES].sort());
+      const refused = answers.filter((answer) => answer.status === 401);
+      expect(refused.length).toBeGreaterThanOrEqual(20);
+      for (const { route, body } of refused) {
+        // `/v2` answers in the Open Inference Protocol's own shape: `{ "error": "<message>" }`.
+        if (route.includes(' /v2/')) expect(body.error).toEqual(expect.any(String));
+        else expect(body.error.code).toBe('missing_credentials');
+      }
+    });
+  });
+
   describe('tenants', () => {
     it("treats another owner's key as not found", async () => {
       const ada = await createUser('tenant-a@example.com');
@@ -253,6 +310,45 @@ describe('gateway: authentication and authorisation', () => {
         .set('authorization', `Bearer ${ada.accessToken}`)
         .expect(200);
       expect(adasKeys.body).toEqual([]);
+    });
+
+    it("answers a non-admin's key for another owner as if that owner did not exist", async () => {
+      const mallory = await createUser('mallory@example.com');
+      const victim = await createUser('victim@example.com');
+      const asMallory = { authorization: `Bearer ${mallory.accessToken}` };
+      for (const ownerId of [victim.id, '00000000-0000-4000-8000-00000000dead']) {
+        const res = await a
+          .http()
+          .post('/v1/keys')
+          .set(asMallory)
+          .send({ name: 'theirs', scopes: ['images:read'], ownerId })
+          .expect(404);
+        expect(errorCode(res)).toBe('owner_not_found');
+      }
+      const victimsKeys = await a
+        .http()
+        .get('/v1/keys')
+        .set('authorization', `Bearer ${victim.accessToken}`)
+        .expect(200);
+      expect(victimsKeys.body).toEqual([]);
+    });
+
+    it('lets a user revoke their own key, which then stops working', async () => {
+      const user = await createUser('revoker@example.com');
+      const asUser = { authorization: `Bearer ${user.accessToken}` };
+      const created = await a
+        .http()
+        .post('/v1/keys')
+        .set(asUser)
+        .send({ name: 'mine', scopes: ['images:read'] })
+        .expect(201);
+      await b.http().get('/v1/keys').set('x-api-key', created.body.key).expect(200);
+      await a.http().delete(`/v1/keys/${created.body.id}`).set(asUser).expect(204);
+      const refused = await eventually(async () => {
+        const answer = await b.http().get('/v1/keys').set('x-api-key', created.body.key);
+        return answer.status === 401 ? answer : undefined;
+      });
+      expect(errorCode(refused)).toBe('credentials_revoked');
     });
 
     it('lets no one grant scopes they do not hold', async () => {
@@ -289,13 +385,6 @@ function jwt(header: object, payload: object, secret: string | null): string {
   const body = `${encode(header)}.${Buffer.from(JSON.stringify(payload)).toString('base64url')}`;
   const signature = secret ? createHmac('sha256', secret).update(body).digest('base64url') : '';
   return `${body}.${signature}`;
-}
-
-async function waitFor(condition: () => Promise<boolean>): Promise<void> {
-  for (let i = 0; i < 50; i++) {
-    if (await condition()) return;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
 }
 
 describe('gateway: private metrics', () => {

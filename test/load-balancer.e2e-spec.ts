@@ -1,9 +1,10 @@
-import { startNginx, RunningNginx } from './support/nginx';
-import { TEST_REDIS_URL, uniqueRedisPrefix } from './support/services';
-import { freePort, startVireo, VireoProcess } from './support/vireo-process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { startNginx, RunningNginx } from './support/nginx';
+import { createTestDatabase, TestDatabase } from './support/postgres';
+import { TEST_REDIS_URL, uniqueRedisPrefix } from './support/services';
+import { freePort, startVireo, VireoProcess } from './support/vireo-process';
 
 /** How many GET /health/ready a replica answered, read from its own Prometheus metrics. */
 async function readyRequestsServed(replica: VireoProcess): Promise<number> {
@@ -18,16 +19,27 @@ async function readyRequestsServed(replica: VireoProcess): Promise<number> {
   return line ? Number(line.split(' ').pop()) : 0;
 }
 
-/** docker/nginx.conf in front of two real web replicas (Debian's nginx, local ports). */
+/**
+ * docker/nginx.conf in front of two real web replicas (Debian's nginx, local ports), which
+ * share one PostgreSQL database and one Redis prefix as in production.
+ */
 describe('nginx in front of two web replicas', () => {
-  let replicas: VireoProcess[];
+  let replicas: VireoProcess[] = [];
   let nginx: RunningNginx;
   let base: string;
   let dataDir: string;
+  let db: TestDatabase;
 
   beforeAll(async () => {
-    dataDir = await mkdtemp(join(tmpdir(), 'vireo-lb-'));
-    const env = { ROLE: 'web', REDIS_URL: TEST_REDIS_URL, REDIS_PREFIX: uniqueRedisPrefix() };
+    [dataDir, db] = await Promise.all([mkdtemp(join(tmpdir(), 'vireo-lb-')), createTestDatabase()]);
+    const env = {
+      ROLE: 'web',
+      DATABASE_URL: db.url,
+      REDIS_URL: TEST_REDIS_URL,
+      REDIS_PREFIX: uniqueRedisPrefix(),
+      MODEL_PRELOAD: 'false',
+      INFERENCE_THREADS: '1',
+    };
     replicas = await Promise.all(
       [1, 2].map((n) => startVireo({ ...env, DATA_DIR: join(dataDir, `web${n}`) })),
     );
@@ -37,12 +49,12 @@ describe('nginx in front of two web replicas', () => {
       port,
     );
     base = `http://127.0.0.1:${port}`;
-    await waitUntilServing(base);
   });
 
   afterAll(async () => {
     await nginx?.stop();
     await Promise.all(replicas.map((r) => r.stop()));
+    await db?.drop();
     await rm(dataDir, { recursive: true, force: true });
   });
 
@@ -72,15 +84,3 @@ describe('nginx in front of two web replicas', () => {
     expect(statuses).toEqual(Array(20).fill(200));
   });
 });
-
-async function waitUntilServing(base: string): Promise<void> {
-  for (let attempt = 0; attempt < 100; attempt++) {
-    const ok = await fetch(`${base}/health/live`).then(
-      (res) => res.ok,
-      () => false,
-    );
-    if (ok) return;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error('nginx did not start serving');
-}

@@ -1,8 +1,10 @@
 import { ChildProcess, execFile, spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { eventually } from './eventually';
 
 export const NGINX_BIN = '/usr/sbin/nginx';
 const NGINX_CONF = join(__dirname, '../../docker/nginx.conf');
@@ -46,17 +48,21 @@ export interface RunningNginx {
   stop: () => Promise<void>;
 }
 
-/** Runs nginx in the foreground with the rendered config until `stop()`. */
+/** Runs nginx in the foreground with the rendered config until `stop()`; resolves once it listens. */
 export async function startNginx(upstreams: string[], listenPort: number): Promise<RunningNginx> {
   const dir = await mkdtemp(join(tmpdir(), 'vireo-nginx-'));
   const path = await renderNginxConfig(upstreams, listenPort, dir);
   const child: ChildProcess = spawn(
     NGINX_BIN,
     ['-c', path, '-p', dir, '-e', 'stderr', '-g', 'daemon off;'],
-    {
-      stdio: 'ignore',
-    },
+    { stdio: ['ignore', 'ignore', 'pipe'] },
   );
+  let errors = '';
+  child.stderr?.on('data', (chunk) => (errors += chunk));
+  await eventually(async () => {
+    if (child.exitCode !== null) throw new Error(`nginx exited: ${errors}`);
+    return (await accepts(listenPort)) || undefined;
+  });
   return {
     stop: async () => {
       if (child.exitCode === null) {
@@ -66,4 +72,15 @@ export async function startNginx(upstreams: string[], listenPort: number): Promi
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.end();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
 }
