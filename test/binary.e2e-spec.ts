@@ -1,9 +1,16 @@
+import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runVireo, startVireo } from './support/vireo-process';
+import { eventually, sleep } from './support/eventually';
+import { sha256 } from './support/hashing';
+import { testImages } from './support/images';
+import { createTestDatabase, TestDatabase } from './support/postgres';
+import { runVireo, startVireo, VireoProcess } from './support/vireo-process';
 import { TEST_REDIS_URL, uniqueRedisPrefix } from './support/services';
+
+const ADMIN_API_KEY = 'vir_binaryadmin_0123456789abcdefghijABCDEFGHIJ';
 
 /** The built binary, as operators run it: `node dist/main.js --role ...`. */
 describe('node dist/main.js', () => {
@@ -27,51 +34,185 @@ describe('node dist/main.js', () => {
     expect(stderr.trim().split('\n')).toHaveLength(1);
   });
 
-  it('takes the role from --role over ROLE', async () => {
-    const vireo = await startVireo(
-      {
-        DATA_DIR: dataDir,
-        ROLE: 'web',
-        REDIS_URL: TEST_REDIS_URL,
-        REDIS_PREFIX: uniqueRedisPrefix(),
-      },
-      ['--role', 'worker'],
-    );
-    try {
-      const ready = (await fetch(`${vireo.url}/health/ready`).then((r) => r.json())) as {
-        role: string;
-      };
+  describe('started with --role worker while ROLE=web', () => {
+    let vireo: VireoProcess;
+
+    beforeAll(async () => {
+      vireo = await startVireo(
+        {
+          DATA_DIR: dataDir,
+          ROLE: 'web',
+          REDIS_URL: TEST_REDIS_URL,
+          REDIS_PREFIX: uniqueRedisPrefix(),
+        },
+        ['--role', 'worker'],
+      );
+    });
+    afterAll(() => vireo.stop());
+
+    it('takes the role from --role over ROLE', async () => {
+      // Eventually: the first checks of a cold process on a busy machine may time out.
+      const ready = await eventually(async () => {
+        const res = await fetch(`${vireo.url}/health/ready`);
+        return res.ok ? ((await res.json()) as { role: string }) : undefined;
+      }, 15_000);
       expect(ready.role).toBe('worker');
       expect((await fetch(`${vireo.url}/openapi.json`)).status).toBe(404);
-    } finally {
-      expect(await vireo.stop()).toBe(0);
-    }
+    });
+
+    it('logs each request as a JSON line with its X-Request-Id, credentials redacted', async () => {
+      const requestId = `log-probe-${Date.now()}`;
+      const secrets = {
+        authorization: 'Bearer vir_logprobe_bearerSecret',
+        key: 'vir_logprobe_keySecret',
+      };
+      const res = await fetch(`${vireo.url}/health/live`, {
+        headers: {
+          'x-request-id': requestId,
+          authorization: secrets.authorization,
+          'x-api-key': secrets.key,
+        },
+      });
+      expect(res.headers.get('x-request-id')).toBe(requestId);
+
+      const line = await eventually(async () => requestLogLine(vireo.output(), requestId));
+      expect(line).toMatchObject({
+        msg: 'request completed',
+        role: 'worker',
+        req: {
+          id: requestId,
+          method: 'GET',
+          url: '/health/live',
+          headers: { authorization: '[Redacted]', 'x-api-key': '[Redacted]' },
+        },
+        res: { statusCode: 200 },
+      });
+      expect(vireo.output()).not.toContain('bearerSecret');
+      expect(vireo.output()).not.toContain('keySecret');
+    });
+
+    it('exits 0 on SIGTERM', async () => {
+      expect(await vireo.stop('SIGTERM')).toBe(0);
+    });
   });
 
-  it('on SIGTERM finishes the request in flight, then exits 0', async () => {
-    const vireo = await startVireo({ DATA_DIR: dataDir });
-    const socket = connect(vireo.port, '127.0.0.1');
-    let response = '';
-    socket.on('data', (chunk) => (response += chunk));
-    const body = JSON.stringify({ probe: 'in flight' });
-    socket.write(
-      `POST /health/live HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n`,
-    );
-    socket.write(body.slice(0, 5));
-    await new Promise((resolve) => setTimeout(resolve, 200));
+  describe('on SIGTERM', () => {
+    const shutdownTimeoutMs = 1500;
+    let patient: VireoProcess;
+    let stuck: VireoProcess;
+    let databases: TestDatabase[] = [];
+    let image: Buffer;
 
-    const exitCode = vireo.stop('SIGTERM');
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    const late = await fetch(`${vireo.url}/health/live`).then(
-      (res) => res.status,
-      () => 'refused',
-    );
-    expect(['refused', 503]).toContain(late);
-    socket.write(body.slice(5));
+    // On PostgreSQL: two embedded databases initialising at once take too long to boot.
+    beforeAll(async () => {
+      databases = await Promise.all([createTestDatabase(), createTestDatabase()]);
+      const env = (name: string, database: TestDatabase) => ({
+        DATA_DIR: join(dataDir, name),
+        DATABASE_URL: database.url,
+        ADMIN_API_KEY,
+        MODEL_PRELOAD: 'false',
+        INFERENCE_THREADS: '1',
+      });
+      [patient, stuck, image] = await Promise.all([
+        startVireo(env('patient', databases[0])),
+        startVireo({
+          ...env('stuck', databases[1]),
+          SHUTDOWN_TIMEOUT_MS: String(shutdownTimeoutMs),
+        }),
+        testImages.noiseJpeg(64 * 1024),
+      ]);
+    });
+    afterAll(async () => {
+      await Promise.all([patient?.stop(), stuck?.stop()]);
+      await Promise.all(databases.map((database) => database.drop()));
+    });
 
-    expect(await exitCode).toBe(0);
-    expect(response).toMatch(/^HTTP\/1\.1 404/);
-    expect(vireo.output()).toContain('SIGTERM received');
-    expect(vireo.output()).toContain('Closed cleanly');
+    it('finishes a slow upload in flight with 200, refusing new requests, then exits 0', async () => {
+      const upload = await startSlowUpload(patient, image);
+      await sleep(200);
+
+      const exitCode = patient.stop('SIGTERM');
+      await sleep(300);
+      const late = await fetch(`${patient.url}/health/live`).then(
+        (res) => res.status,
+        () => 'refused',
+      );
+      expect(['refused', 503]).toContain(late);
+      const response = await upload.finish();
+
+      expect(response).toMatch(/^HTTP\/1\.1 200 /);
+      expect(JSON.parse(response.slice(response.indexOf('\r\n\r\n') + 4))).toEqual({
+        size: image.length,
+        sha256: sha256(image),
+      });
+      expect(await exitCode).toBe(0);
+      expect(patient.output()).toContain('SIGTERM received');
+      expect(patient.output()).toContain('Closed cleanly');
+    });
+
+    it('exits 1 after SHUTDOWN_TIMEOUT_MS when a request never finishes', async () => {
+      const upload = await startSlowUpload(stuck, image);
+      await sleep(200);
+
+      const signalled = Date.now();
+      const exitCode = await stuck.stop('SIGTERM');
+      const elapsed = Date.now() - signalled;
+      upload.abandon();
+
+      expect(exitCode).toBe(1);
+      expect(elapsed).toBeGreaterThanOrEqual(shutdownTimeoutMs);
+      expect(elapsed).toBeLessThan(shutdownTimeoutMs + 3000);
+      expect(stuck.output()).toContain(
+        `Shutdown took longer than ${shutdownTimeoutMs} ms; exiting anyway`,
+      );
+    });
   });
 });
+
+/** The pino-http line of the request `requestId`, parsed; undefined until it is written. */
+function requestLogLine(output: string, requestId: string): Record<string, unknown> | undefined {
+  return output
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as { req?: { id?: string } })
+    .find((entry) => entry.req?.id === requestId);
+}
+
+interface SlowUpload {
+  /** Sends the rest of the body; resolves with the raw HTTP response once the server closes. */
+  finish(): Promise<string>;
+  abandon(): void;
+}
+
+/**
+ * Starts an upload to a signed upload link of `vireo` (local disk) on a raw socket, sending
+ * only the first half of the body: the request stays in flight until `finish()`.
+ */
+async function startSlowUpload(vireo: VireoProcess, bytes: Buffer): Promise<SlowUpload> {
+  const started = await fetch(`${vireo.url}/v1/uploads`, {
+    method: 'POST',
+    headers: { 'x-api-key': ADMIN_API_KEY, 'content-type': 'application/json' },
+    body: JSON.stringify({ contentType: 'image/jpeg', size: bytes.length }),
+  });
+  expect(started.status).toBe(201);
+  const link = new URL(((await started.json()) as { uploadUrl: string }).uploadUrl);
+  const socket = connect(vireo.port, '127.0.0.1');
+  socket.on('error', () => undefined);
+  let response = '';
+  socket.on('data', (chunk) => (response += chunk));
+  const closed = once(socket, 'close');
+  const half = Math.floor(bytes.length / 2);
+  socket.write(
+    `PUT ${link.pathname}${link.search} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n` +
+      `Content-Type: image/jpeg\r\nContent-Length: ${bytes.length}\r\n\r\n`,
+  );
+  socket.write(bytes.subarray(0, half));
+  return {
+    finish: async () => {
+      socket.write(bytes.subarray(half));
+      await closed;
+      return response;
+    },
+    abandon: () => socket.destroy(),
+  };
+}

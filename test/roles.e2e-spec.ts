@@ -1,5 +1,8 @@
 import { bootApp, TestApp } from './support/app';
+import { eventually } from './support/eventually';
+import { deleteRedisKeys, testRedis } from './support/redis';
 import { TEST_REDIS_URL, uniqueRedisPrefix } from './support/services';
+import { StallingProxy, startStallingProxy } from './support/stalling-proxy';
 
 const roles = [
   { role: 'all', servesApi: true },
@@ -72,5 +75,47 @@ describe('readiness when a dependency is down', () => {
 
   it('stays live', async () => {
     await t.http().get('/health/live').expect(200);
+  });
+});
+
+describe('readiness when a dependency accepts connections but stops answering', () => {
+  const checkTimeoutMs = 300;
+  const keys = testRedis();
+  let redis: StallingProxy;
+  let t: TestApp;
+
+  beforeAll(async () => {
+    redis = await startStallingProxy(keys.url);
+    t = await bootApp({
+      ROLE: 'scheduler',
+      REDIS_URL: redis.url,
+      REDIS_PREFIX: keys.prefix,
+      HEALTH_CHECK_TIMEOUT_MS: String(checkTimeoutMs),
+    });
+    // The first checks of a cold process can take longer than the short timeout.
+    await eventually(async () =>
+      (await t.http().get('/health/ready')).status === 200 ? true : undefined,
+    );
+    redis.stall();
+  });
+  afterAll(async () => {
+    redis.resume();
+    await t.close();
+    await Promise.all([redis.close(), deleteRedisKeys(keys)]);
+  });
+
+  it('answers 503 naming the check once HEALTH_CHECK_TIMEOUT_MS passed, not when Redis gives up', async () => {
+    const started = Date.now();
+    const res = await t.http().get('/health/ready').expect(503);
+    const elapsed = Date.now() - started;
+    expect(res.body.error.details.failed).toEqual(['queue']);
+    expect(res.body.error.details.checks.queue).toMatchObject({
+      status: 'down',
+      message: `timeout of ${checkTimeoutMs}ms exceeded`,
+    });
+    expect(res.body.error.details.checks.database).toMatchObject({ status: 'up' });
+    // Redis's own command timeout (2 s) would have failed the check later than this.
+    expect(elapsed).toBeGreaterThanOrEqual(checkTimeoutMs);
+    expect(elapsed).toBeLessThan(2000);
   });
 });

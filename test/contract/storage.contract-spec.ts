@@ -1,5 +1,4 @@
 import { HttpStatus } from '@nestjs/common';
-import { createHash } from 'node:crypto';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -8,6 +7,8 @@ import { AppConfig, StorageConfig } from '../../src/config';
 import { MinioStorage, S3Config } from '../../src/modules/storage/minio.storage';
 import { ObjectNotFoundError, ObjectStorage } from '../../src/modules/storage/object-storage';
 import { bootApp, TestApp } from '../support/app';
+import { sleep } from '../support/eventually';
+import { sha256 } from '../support/hashing';
 import { startS3rver } from '../support/s3rver';
 import { freePort } from '../support/vireo-process';
 
@@ -61,9 +62,7 @@ const backends: [string, () => Promise<Backend>][] = [
 ];
 
 const bytes = (text: string) => Buffer.from(text);
-const sha256 = (buffer: Buffer) => createHash('sha256').update(buffer).digest('hex');
 const readAll = async (stream: Readable) => Buffer.concat(await stream.toArray());
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 async function rejection(promise: Promise<unknown>): Promise<unknown> {
   return promise.then(

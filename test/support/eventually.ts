@@ -1,3 +1,6 @@
+export const sleep = (ms: number): Promise<void> =>
+  new Promise((resolve) => setTimeout(resolve, ms));
+
 /** Polls `probe` until it returns a value other than undefined; throws after `timeoutMs`. */
 export async function eventually<T>(
   probe: () => Promise<T | undefined>,
@@ -9,6 +12,6 @@ export async function eventually<T>(
     const value = await probe();
     if (value !== undefined) return value;
     if (Date.now() > deadline) throw new Error(`Condition not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+    await sleep(intervalMs);
   }
 }

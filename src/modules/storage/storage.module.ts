@@ -20,7 +20,7 @@ class StorageReadiness implements OnModuleInit {
 
 /**
  * Object storage: MinIO/S3 with `S3_ENDPOINT`, else files under `DATA_DIR/objects`, whose
- * signed URLs this app serves itself (only then is SignedObjectController mounted).
+ * signed URLs the web role serves itself (only then is SignedObjectController mounted).
  */
 @Global()
 @Module({})
@@ -28,7 +28,7 @@ export class StorageModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: StorageModule,
-      controllers: config.storage.kind === 'local' ? [SignedObjectController] : [],
+      controllers: servesSignedUrls(config) ? [SignedObjectController] : [],
       providers: [
         {
           provide: UrlSigner,
@@ -48,4 +48,8 @@ export class StorageModule {
       exports: [ObjectStorage, UrlSigner],
     };
   }
+}
+
+function servesSignedUrls(config: AppConfig): boolean {
+  return config.storage.kind === 'local' && config.runs('web');
 }
