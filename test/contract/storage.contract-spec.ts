@@ -318,3 +318,23 @@ describe('signed app URLs (local disk)', () => {
     expect(await codeOf(response)).toBe('signed_url_expired');
   });
 });
+
+describe('MinioStorage on boot', () => {
+  it('starts on every replica when several create the missing bucket at once', async () => {
+    const s3 = await startS3rver();
+    const config = AppConfig.fromEnv({
+      S3_ENDPOINT: s3.endpoint,
+      S3_ACCESS_KEY: s3.accessKey,
+      S3_SECRET_KEY: s3.secretKey,
+      S3_BUCKET: 'vireo-boot-race',
+    });
+    const replicas = [1, 2, 3].map(() => new MinioStorage(config.storage as S3Config));
+    try {
+      await Promise.all(replicas.map((storage) => storage.onModuleInit()));
+      await Promise.all(replicas.map((storage) => storage.ping()));
+    } finally {
+      replicas.forEach((storage) => storage.onModuleDestroy());
+      await s3.stop();
+    }
+  });
+});

@@ -1,5 +1,5 @@
 import { Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
-import { Client, S3Error } from 'minio';
+import { Client } from 'minio';
 import { randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
@@ -68,10 +68,13 @@ export class MinioStorage extends ObjectStorage implements OnModuleInit, OnModul
 
   async onModuleInit(): Promise<void> {
     if (await this.client.bucketExists(this.bucket)) return;
-    await this.client.makeBucket(this.bucket, this.config.region).catch((error: S3Error) => {
-      if (error.code !== 'BucketAlreadyOwnedByYou') throw error;
-    });
-    this.logger.log(`Created bucket ${this.bucket}`);
+    try {
+      await this.client.makeBucket(this.bucket, this.config.region);
+      this.logger.log(`Created bucket ${this.bucket}`);
+    } catch (error) {
+      // Another replica booting at the same time may have created it first.
+      if (!(await this.client.bucketExists(this.bucket))) throw error;
+    }
   }
 
   onModuleDestroy(): void {
