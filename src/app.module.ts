@@ -7,6 +7,8 @@ import { BroadcastModule } from './modules/broadcast/broadcast.module';
 import { GatewayModule } from './modules/gateway/gateway.module';
 import { HealthModule } from './modules/health/health.module';
 import { MetricsModule } from './modules/metrics/metrics.module';
+import { ModelModule } from './modules/model/model.module';
+import { ModelHttpModule } from './modules/model/http/model-http.module';
 import { PersistenceModule } from './modules/persistence';
 import { QueueModule } from './modules/queue/queue.module';
 import { StorageModule } from './modules/storage/storage.module';
@@ -43,11 +45,11 @@ export class AppModule {
   }
 
   private static webModules(): ModuleImport[] {
-    return [GatewayModule, UploadModule];
+    return [GatewayModule, UploadModule, ModelModule, ModelHttpModule];
   }
 
   private static workerModules(): ModuleImport[] {
-    return [UploadWorkerModule];
+    return [UploadWorkerModule, ModelModule];
   }
 
   private static schedulerModules(): ModuleImport[] {

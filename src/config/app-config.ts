@@ -72,6 +72,7 @@ export class AppConfig {
     batchMaxDelayMs: number;
     topK: number;
     preload: boolean;
+    headMaxParams: number;
   };
 
   constructor(s: Settings) {
@@ -130,6 +131,7 @@ export class AppConfig {
       batchMaxDelayMs: s.BATCH_MAX_DELAY_MS,
       topK: s.PREDICT_TOP_K,
       preload: s.MODEL_PRELOAD,
+      headMaxParams: s.MODEL_HEAD_MAX_PARAMS,
     };
   }
 

@@ -234,6 +234,12 @@ export const SETTINGS = {
     default: 'true',
     description: 'Load production models at boot (readiness waits for them).',
   },
+  MODEL_HEAD_MAX_PARAMS: {
+    schema: positiveInt,
+    default: '500000',
+    description:
+      'Largest parameter count of an uploaded model (a head on the embedding, run on the main thread).',
+  },
 } satisfies Record<string, SettingDefinition>;
 
 export type SettingName = keyof typeof SETTINGS;

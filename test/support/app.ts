@@ -14,10 +14,19 @@ export interface TestApp {
   close: () => Promise<void>;
 }
 
-/** Boots the real application (every module of its role) in this process, in a temp DATA_DIR. */
+/**
+ * Boots the real application (every module of its role) in this process, in a temp DATA_DIR.
+ * Models load on first use, on one inference thread: most suites never run one.
+ */
 export async function bootApp(env: Record<string, string> = {}): Promise<TestApp> {
   const dataDir = await mkdtemp(join(tmpdir(), 'vireo-test-'));
-  const config = AppConfig.fromEnv({ LOG_LEVEL: 'silent', DATA_DIR: dataDir, ...env });
+  const config = AppConfig.fromEnv({
+    LOG_LEVEL: 'silent',
+    DATA_DIR: dataDir,
+    MODEL_PRELOAD: 'false',
+    INFERENCE_THREADS: '1',
+    ...env,
+  });
   if (config.database.kind === 'pglite') await copyEmptyPglite(config.database.dir);
   const app = await createApp(config);
   await app.getHttpAdapter().getInstance().ready();

@@ -1,23 +1,23 @@
 import { Module } from '@nestjs/common';
+import { ModelModule } from '../model/model.module';
 import { ProcessingEnqueuer } from './processing-enqueuer';
 import { ImageProcessor } from './processing/image-processor';
-import { PREDICTION_HEADS } from './processing/prediction-heads';
 import { ProcessImageConsumer } from './processing/process-image.consumer';
 import { SweepUploadsConsumer } from './sweeper/sweep-uploads.consumer';
 import { UploadSweeper } from './sweeper/upload-sweeper';
 
 /**
- * Worker role: processes uploaded images (decode, auto-orient, strip, derivative) and runs the
- * upload sweeper. No prediction heads yet: the real-time pipeline provides them.
+ * Worker role: processes uploaded images (decode, auto-orient, strip, derivative, every
+ * production model's prediction and the embedding) and runs the upload sweeper.
  */
 @Module({
+  imports: [ModelModule],
   providers: [
     ImageProcessor,
     ProcessImageConsumer,
     UploadSweeper,
     SweepUploadsConsumer,
     ProcessingEnqueuer,
-    { provide: PREDICTION_HEADS, useValue: [] },
   ],
 })
 export class UploadWorkerModule {}

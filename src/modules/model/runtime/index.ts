@@ -6,11 +6,13 @@ export {
   loadBundledMobileNet,
   MODERATION_LABELS,
   MODERATION_MODEL,
+  PIXELS_PER_IMAGE,
 } from './bundled-mobilenet';
 export type { ModerationLabel } from './bundled-mobilenet';
 export { Batcher } from './batcher';
 export type { BatcherOptions, RunBatch } from './batcher';
 export { preprocessImage } from './image-preprocessor';
+export { rankLabels } from './rank-labels';
 export { ModelRuntime } from './model-runtime';
 export type { ImageAnalysis, LabelScore } from './model-runtime';
 export { ModelRuntimeModule } from './model-runtime.module';

@@ -27,4 +27,10 @@ export abstract class ModelRuntime {
    * are no image it can decode.
    */
   abstract embedAndModerate(image: Buffer): Promise<ImageAnalysis>;
+
+  /**
+   * The same for one image already preprocessed: INPUT_SIZE x INPUT_SIZE RGB in [0, 1],
+   * row-major (PIXELS_PER_IMAGE values). Batched with the calls above.
+   */
+  abstract analyzePixels(pixels: Float32Array): Promise<ImageAnalysis>;
 }

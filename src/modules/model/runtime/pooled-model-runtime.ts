@@ -5,10 +5,11 @@ import { MetricsService } from '../../metrics/metrics.service';
 import { concatPixels, ImageOutput, splitBackboneOutput } from './backbone';
 import type { TfBackendName } from './backend';
 import { Batcher } from './batcher';
-import { MODERATION_LABELS, MODERATION_MODEL, ModerationLabel } from './bundled-mobilenet';
+import { MODERATION_LABELS, MODERATION_MODEL, PIXELS_PER_IMAGE } from './bundled-mobilenet';
 import { preprocessImage } from './image-preprocessor';
 import { InferencePool } from './inference-pool';
-import { ImageAnalysis, LabelScore, ModelRuntime } from './model-runtime';
+import { ImageAnalysis, ModelRuntime } from './model-runtime';
+import { rankLabels } from './rank-labels';
 import { RuntimeMetrics } from './runtime-metrics';
 
 /**
@@ -56,8 +57,15 @@ export class PooledModelRuntime
   }
 
   async embedAndModerate(image: Buffer): Promise<ImageAnalysis> {
-    const { scores, embedding } = await this.batcher.submit(await preprocessImage(image));
-    return { embedding, moderation: rankLabels(scores) };
+    return this.analyzePixels(await preprocessImage(image));
+  }
+
+  async analyzePixels(pixels: Float32Array): Promise<ImageAnalysis> {
+    if (pixels.length !== PIXELS_PER_IMAGE) {
+      throw new RangeError(`Expected ${PIXELS_PER_IMAGE} pixels, got ${pixels.length}`);
+    }
+    const { scores, embedding } = await this.batcher.submit(pixels);
+    return { embedding, moderation: rankLabels(MODERATION_LABELS, scores) };
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -111,10 +119,4 @@ export class PooledModelRuntime
     if (this.loading) throw new Error('The model is loading');
     return { model, loaded: false };
   }
-}
-
-function rankLabels(scores: Float32Array): LabelScore<ModerationLabel>[] {
-  return MODERATION_LABELS.map((label, i) => ({ label, score: scores[i] })).sort(
-    (a, b) => b.score - a.score,
-  );
 }

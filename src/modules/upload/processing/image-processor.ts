@@ -1,12 +1,17 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Readable } from 'node:stream';
 import { AppConfig } from '../../../config';
-import { ImageRecord, ImageRepository, PredictionRepository } from '../../persistence';
+import {
+  EmbeddingRepository,
+  ImageRecord,
+  ImageRepository,
+  PredictionRepository,
+} from '../../persistence';
+import { ModelServer } from '../../model/model-server';
 import { Job } from '../../queue/job-queue';
 import { ObjectNotFoundError, ObjectStorage } from '../../storage/object-storage';
 import { DERIVATIVE_CONTENT_TYPE, derivativeKey } from '../image-keys';
 import { cleanImage, CleanedImage, UndecodableImageError } from './image-cleaner';
-import { PREDICTION_HEADS, PredictionHead } from './prediction-heads';
 
 /**
  * One `process-image` job: uploaded -> processing -> processed (or failed, for bytes that do
@@ -20,9 +25,10 @@ export class ImageProcessor {
   constructor(
     private readonly images: ImageRepository,
     private readonly predictions: PredictionRepository,
+    private readonly embeddings: EmbeddingRepository,
     private readonly storage: ObjectStorage,
     private readonly config: AppConfig,
-    @Inject(PREDICTION_HEADS) private readonly heads: PredictionHead[],
+    @Inject(ModelServer) private readonly models: ModelServer,
   ) {}
 
   async process(job: Job<'process-image'>): Promise<void> {
@@ -56,7 +62,7 @@ export class ImageProcessor {
     await this.storage.put(key, Readable.from([cleaned.thumbnail]), {
       contentType: DERIVATIVE_CONTENT_TYPE,
     });
-    await this.predict(image, cleaned);
+    await this.predict(image, original);
     const done = await this.images.transitionStatus(image.id, 'processing', 'processed', {
       width: cleaned.width,
       height: cleaned.height,
@@ -66,10 +72,18 @@ export class ImageProcessor {
     if (!done) await this.storage.delete(key);
   }
 
-  private async predict(image: ImageRecord, cleaned: CleanedImage): Promise<void> {
-    if (this.heads.length === 0) return;
-    const predictions = await Promise.all(this.heads.map((head) => head.predict(image, cleaned)));
-    await this.predictions.saveForImage(image.id, predictions);
+  /** Every production model, on one backbone pass; the embedding is kept for search. */
+  private async predict(image: ImageRecord, original: Buffer): Promise<void> {
+    const { embedding, predictions } = await this.models.analyze(original);
+    await this.embeddings.upsert(image.id, embedding.model, embedding.vector);
+    await this.predictions.saveForImage(
+      image.id,
+      predictions.map(({ versionId, labels, latencyMs }) => ({
+        modelVersionId: versionId,
+        scores: labels,
+        latencyMs,
+      })),
+    );
   }
 
   private async readOriginal(image: ImageRecord): Promise<Buffer | null> {

@@ -1,0 +1,20 @@
+import { Module } from '@nestjs/common';
+import { ModelRegistry } from './model-registry';
+import { ModelServer } from './model-server';
+import { StoredModelRegistry } from './registry/stored-model-registry';
+import { ModelRuntimeModule } from './runtime';
+import { TfjsModelServer } from './serving/tfjs-model-server';
+
+/**
+ * The model registry (versions in the database, artifacts in object storage) and the model
+ * server (every production version loaded, swapped on promotion), over the model runtime.
+ */
+@Module({
+  imports: [ModelRuntimeModule],
+  providers: [
+    { provide: ModelRegistry, useClass: StoredModelRegistry },
+    { provide: ModelServer, useClass: TfjsModelServer },
+  ],
+  exports: [ModelRegistry, ModelServer],
+})
+export class ModelModule {}

@@ -1,0 +1,204 @@
+import { HttpStatus, Inject, Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { AppError } from '../../../common/app-error';
+import { AppConfig } from '../../../config';
+import { Broadcaster } from '../../broadcast/broadcaster';
+import {
+  DuplicateRecordError,
+  ModelRepository,
+  ModelVersionRecord,
+  Promotion,
+  RecordNotFoundError,
+} from '../../persistence';
+import { ObjectStorage } from '../../storage/object-storage';
+import { HeadModel } from '../head-model';
+import { invalidArtifact, modelNotFound, modelVersionNotFound } from '../model-errors';
+import { ArtifactFile, ModelRegistry, ModelSummary, NewVersionRequest } from '../model-registry';
+import { MODERATION_MODEL } from '../runtime';
+import { checkArtifactFiles, MODEL_JSON } from './artifact-files';
+import { registerBundledModel } from './bundled-model';
+
+/** Model names are URL path segments and storage key parts. */
+const MODEL_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+const MAX_LABELS = 1000;
+
+/**
+ * ModelRegistry over ModelRepository (rows) and ObjectStorage (artifacts, under
+ * `models/<name>/<uuid>/`). An upload is validated in full before anything is stored; its
+ * objects are written first and the row last, so a failure leaves nothing behind.
+ */
+@Injectable()
+export class StoredModelRegistry extends ModelRegistry implements OnModuleInit {
+  private readonly logger = new Logger(ModelRegistry.name);
+
+  constructor(
+    @Inject(ModelRepository) private readonly models: ModelRepository,
+    @Inject(ObjectStorage) private readonly storage: ObjectStorage,
+    @Inject(Broadcaster) private readonly broadcaster: Broadcaster,
+    @Inject(AppConfig) private readonly config: AppConfig,
+  ) {
+    super();
+  }
+
+  onModuleInit(): Promise<void> {
+    return registerBundledModel(this.models);
+  }
+
+  async listModels(): Promise<ModelSummary[]> {
+    const [models, production] = await Promise.all([
+      this.models.listModels(),
+      this.models.listProduction(),
+    ]);
+    return models.map((model) => ({
+      ...model,
+      production: production.find((v) => v.modelId === model.id) ?? null,
+    }));
+  }
+
+  async getModel(name: string): Promise<ModelSummary> {
+    const model = await this.models.findModel(name);
+    if (!model) throw modelNotFound(name);
+    return { ...model, production: await this.models.findProduction(name) };
+  }
+
+  async listVersions(name: string): Promise<ModelVersionRecord[]> {
+    const versions = await this.models.listVersions(name);
+    if (versions.length === 0 && !(await this.models.findModel(name))) throw modelNotFound(name);
+    return versions;
+  }
+
+  async addVersion(name: string, request: NewVersionRequest): Promise<ModelVersionRecord> {
+    checkModelName(name);
+    const { artifacts, parameterCount, labels: carried } = checkArtifactFiles(request.files);
+    const labels = checkLabels(request.labels ?? carried);
+    const maxParams = this.config.model.headMaxParams;
+    if (parameterCount > maxParams) {
+      throw invalidArtifact(
+        `The model has ${parameterCount} parameters; at most ${maxParams} are allowed`,
+        'model_too_large',
+      );
+    }
+    (await HeadModel.load(artifacts, labels.length)).dispose();
+    const prefix = `models/${name}/${randomUUID()}/`;
+    await this.putFiles(prefix, request.files);
+    try {
+      await this.ensureModel(name, request);
+      return await this.models.createVersion(name, {
+        artifactKey: `${prefix}${MODEL_JSON}`,
+        labels,
+        metrics: { parameterCount },
+      });
+    } catch (error) {
+      await this.deleteFiles(prefix, request.files);
+      throw error;
+    }
+  }
+
+  async promote(name: string, version: number): Promise<Promotion> {
+    let promotion: Promotion;
+    try {
+      promotion = await this.models.promote(name, version);
+    } catch (error) {
+      if (!(error instanceof RecordNotFoundError)) throw error;
+      throw (await this.models.findModel(name))
+        ? modelVersionNotFound(name, version)
+        : modelNotFound(name);
+    }
+    await this.announce(promotion.promoted);
+    return promotion;
+  }
+
+  async rollback(name: string): Promise<Promotion> {
+    const [previous] = (await this.listVersions(name))
+      .filter((v) => v.status === 'archived' && v.archivedAt)
+      .sort((a, b) => b.archivedAt!.getTime() - a.archivedAt!.getTime());
+    if (!previous) {
+      throw new AppError(
+        HttpStatus.CONFLICT,
+        'nothing_to_roll_back',
+        `Model ${name} has no earlier production version to roll back to`,
+      );
+    }
+    return this.promote(name, previous.version);
+  }
+
+  private async ensureModel(name: string, request: NewVersionRequest): Promise<void> {
+    if (await this.models.findModel(name)) return;
+    await this.models
+      .createModel({
+        name,
+        task: request.task ?? 'classification',
+        description: request.description,
+      })
+      .catch((error: Error) => {
+        // Created by a concurrent upload: the version joins it.
+        if (!(error instanceof DuplicateRecordError)) throw error;
+      });
+  }
+
+  private async putFiles(prefix: string, files: ArtifactFile[]): Promise<void> {
+    try {
+      for (const file of files) {
+        await this.storage.put(`${prefix}${file.name}`, Readable.from([file.bytes]), {
+          contentType: file.name === MODEL_JSON ? 'application/json' : 'application/octet-stream',
+          expectedSize: file.bytes.length,
+        });
+      }
+    } catch (error) {
+      await this.deleteFiles(prefix, files);
+      throw error;
+    }
+  }
+
+  private async deleteFiles(prefix: string, files: ArtifactFile[]): Promise<void> {
+    await Promise.all(files.map((file) => this.storage.delete(`${prefix}${file.name}`))).catch(
+      (error: Error) =>
+        this.logger.error(`Could not delete the objects under ${prefix}: ${error.message}`),
+    );
+  }
+
+  /** Every replica loads it; one that misses the message catches up on its next resync. */
+  private async announce(promoted: ModelVersionRecord): Promise<void> {
+    const message = { model: promoted.modelName, version: promoted.version };
+    await this.broadcaster.publish('model-promoted', message).catch((error: Error) => {
+      this.logger.warn(
+        `Promoted ${message.model}@${message.version}, but could not tell the other ` +
+          `replicas: ${error.message}`,
+      );
+    });
+  }
+}
+
+function checkModelName(name: string): void {
+  if (name === MODERATION_MODEL.name) {
+    throw invalidArtifact(
+      `${name} is the bundled backbone; upload heads on its embedding under another name`,
+      'bundled_model',
+    );
+  }
+  if (!MODEL_NAME.test(name)) {
+    throw new AppError(
+      HttpStatus.BAD_REQUEST,
+      'invalid_model_name',
+      'A model name is 1-63 lowercase letters, digits, _ or -, starting with a letter or digit',
+    );
+  }
+}
+
+function checkLabels(labels: unknown): string[] {
+  const valid =
+    Array.isArray(labels) &&
+    labels.length >= 1 &&
+    labels.length <= MAX_LABELS &&
+    labels.every((label) => typeof label === 'string' && label.length > 0) &&
+    new Set(labels).size === labels.length;
+  if (!valid) {
+    throw invalidArtifact(
+      `Labels must be 1-${MAX_LABELS} distinct non-empty strings, given with the upload or ` +
+        'in model.json (userDefinedMetadata.labels)',
+      'invalid_labels',
+    );
+  }
+  return labels as string[];
+}
