@@ -8,7 +8,6 @@
  *   node -r @swc-node/register bench/inference-ceiling.ts    (BENCH_SECONDS per run, default 5)
  */
 import { performance } from 'node:perf_hooks';
-import sharp from 'sharp';
 import { AppConfig } from '../src/config';
 import { ReadinessRegistry } from '../src/modules/health/readiness.registry';
 import { MetricsService } from '../src/modules/metrics/metrics.service';
@@ -16,6 +15,7 @@ import { Backbone } from '../src/modules/model/runtime/backbone';
 import { PIXELS_PER_IMAGE } from '../src/modules/model/runtime/bundled-mobilenet';
 import { InferencePool } from '../src/modules/model/runtime/inference-pool';
 import { PooledModelRuntime } from '../src/modules/model/runtime/pooled-model-runtime';
+import { photoLikeJpeg } from './support/images';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 /** Scenarios take turns, so load from elsewhere on the machine hits every one alike. */
@@ -48,18 +48,6 @@ async function throughput({ inFlight, imagesPerCall, call }: Scenario): Promise<
 
 function randomPixels(images: number): Float32Array {
   return Float32Array.from({ length: images * PIXELS_PER_IMAGE }, () => Math.random());
-}
-
-/** A 640x480 JPEG with some structure, as a camera upload would be. */
-function photoLikeJpeg(): Promise<Buffer> {
-  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="640" height="480">
-    <defs><linearGradient id="sky" x2="0" y2="1"><stop offset="0" stop-color="#4a90d9"/>
-    <stop offset="1" stop-color="#f2d7a0"/></linearGradient></defs>
-    <rect width="640" height="480" fill="url(#sky)"/>
-    <circle cx="480" cy="120" r="60" fill="#fff3b0"/>
-    <path d="M0 360 L160 220 L300 340 L420 240 L640 380 L640 480 L0 480 Z" fill="#3d6b35"/>
-  </svg>`;
-  return sharp(Buffer.from(svg)).jpeg({ quality: 85 }).toBuffer();
 }
 
 function tensorScenarios(

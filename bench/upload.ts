@@ -11,7 +11,6 @@
  * the test PostgreSQL instead of the embedded PGlite.
  */
 import fastifyMultipart from '@fastify/multipart';
-import autocannon from 'autocannon';
 import Fastify from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
@@ -24,7 +23,7 @@ import { bootApp } from '../test/support/app';
 import { testImages } from '../test/support/images';
 import { createTestDatabase } from '../test/support/postgres';
 import { freePort } from '../test/support/vireo-process';
-import { LoadResult, printComparison } from './support/load';
+import { printComparison, runLoad } from './support/load';
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const { BOUNDARY } = require('./support/unique-multipart-request.js') as { BOUNDARY: string };
 
@@ -34,25 +33,16 @@ const WARMUP_S = 2;
 const ADMIN_KEY = 'vir_benchadmin_0123456789abcdefghijABCDEFGHIJ';
 const SETUP_REQUEST = join(__dirname, 'support', 'unique-multipart-request.js');
 
-/** Uploads from a worker thread, so the client does not share the app's event loop. */
-async function upload(name: string, url: string, durationS: number, headers = {}) {
-  const result = await autocannon({
-    workers: 1,
+/** Multipart uploads, each with other bytes (the client runs in a worker thread). */
+function upload(name: string, url: string, durationS: number, headers = {}) {
+  return runLoad(name, {
     url,
     connections: CONNECTIONS,
-    duration: durationS,
+    durationS,
     method: 'POST',
     headers: { ...headers, 'content-type': `multipart/form-data; boundary=${BOUNDARY}` },
-    requests: [{ setupRequest: SETUP_REQUEST as never }],
+    setupRequest: SETUP_REQUEST,
   });
-  return {
-    name,
-    requestsPerSec: result.requests.average,
-    p50Ms: result.latency.p50,
-    p99Ms: result.latency.p99,
-    errors: result.errors + result.timeouts,
-    non2xx: result.non2xx,
-  } satisfies LoadResult;
 }
 
 /** The floor: Fastify + @fastify/multipart streaming each file to a new file on disk. */

@@ -15,7 +15,9 @@ export interface LoadOptions {
   durationS: number;
   method?: 'GET' | 'POST' | 'PUT';
   headers?: Record<string, string>;
-  body?: Buffer | string;
+  body?: string;
+  /** A `setupRequest` module (worker threads load it by path), e.g. for binary bodies. */
+  setupRequest?: string;
 }
 
 /**
@@ -31,6 +33,7 @@ export async function runLoad(name: string, options: LoadOptions): Promise<LoadR
     method: options.method ?? 'GET',
     headers: options.headers,
     body: options.body,
+    ...(options.setupRequest && { requests: [{ setupRequest: options.setupRequest as never }] }),
   });
   return {
     name,

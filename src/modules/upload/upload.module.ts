@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { MultipartModule } from '../../common/http/multipart/multipart.module';
 import { DirectUploadService } from './direct-upload.service';
 import { DuplicateImages } from './duplicate-images';
 import { ImageCatalogService } from './image-catalog.service';
@@ -6,7 +7,6 @@ import { ImageContentController } from './image-content.controller';
 import { ImageDeliveryService } from './image-delivery.service';
 import { ImagePresenter } from './image-presenter';
 import { ImagesController } from './images.controller';
-import { MultipartSupport } from './multipart/multipart-support';
 import { PresignedUploadService } from './presigned-upload.service';
 import { ProcessingEnqueuer } from './processing-enqueuer';
 import { UploadsController } from './uploads.controller';
@@ -16,9 +16,9 @@ import { UploadsController } from './uploads.controller';
  * listing, retrieval, content delivery and deletion. Produces `process-image` jobs.
  */
 @Module({
+  imports: [MultipartModule],
   controllers: [ImagesController, ImageContentController, UploadsController],
   providers: [
-    MultipartSupport,
     DirectUploadService,
     PresignedUploadService,
     ImageCatalogService,

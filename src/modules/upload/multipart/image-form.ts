@@ -80,7 +80,7 @@ async function receiveFile(
 }
 
 /** Busboy's and the plugin's own failures, as the API's errors. */
-function asUploadError(error: unknown, maxBytes: number): unknown {
+export function asUploadError(error: unknown, maxBytes: number): unknown {
   if (error instanceof AppError) return error;
   const {
     statusCode,

@@ -3,17 +3,19 @@ import { Injectable, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import type { FastifyAdapter } from '@nestjs/platform-fastify';
 import { AppConfig } from '../../../config';
-import { MAX_METADATA_BYTES } from '../image-metadata';
+
+/** Largest text field of any form: image metadata (checked to 4 KiB), a model's label list. */
+export const MAX_FORM_FIELD_BYTES = 64 * 1024;
 
 /**
- * Busboy's limits for image forms. The file limit sits one byte above the largest image, so
- * the storage stream (limited to `maxUploadBytes`) is the one that refuses an image too large,
+ * Busboy's limits for forms. The file limit sits one byte above the largest file, so the
+ * reader of a file (limited to `maxUploadBytes`) is the one that refuses a file too large,
  * before anything is stored.
  */
 export function multipartLimits(maxUploadBytes: number) {
   return {
     fileSize: maxUploadBytes + 1,
-    fieldSize: MAX_METADATA_BYTES * 2,
+    fieldSize: MAX_FORM_FIELD_BYTES,
     fields: 10,
     parts: 20,
     headerPairs: 100,

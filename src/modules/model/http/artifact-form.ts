@@ -1,0 +1,56 @@
+import type { FastifyRequest } from 'fastify';
+import { asUploadError } from '../../upload/multipart/image-form';
+import { badUpload } from '../../upload/upload-errors';
+import type { ArtifactFile, NewVersionRequest } from '../model-registry';
+
+const TEXT_FIELDS = ['labels', 'task', 'description'] as const;
+type TextField = (typeof TEXT_FIELDS)[number];
+
+/**
+ * A model version upload: every file part is one file of the TF.js artifact, named by its
+ * filename (`model.json`, the weight shards it names); optional text fields `labels` (a JSON
+ * array), `task` and `description`. The registry judges the artifact itself.
+ */
+export async function receiveArtifactForm(
+  request: FastifyRequest,
+  maxFileBytes: number,
+): Promise<NewVersionRequest> {
+  if (!request.isMultipart()) {
+    throw badUpload('multipart_required', 'Send multipart/form-data with the artifact files');
+  }
+  const files: ArtifactFile[] = [];
+  const fields: Partial<Record<TextField, string>> = {};
+  try {
+    for await (const part of request.parts({ limits: { fileSize: maxFileBytes } })) {
+      if (part.type === 'file') {
+        if (!part.filename) {
+          part.file.resume();
+          throw badUpload('filename_required', 'Every artifact file needs a filename');
+        }
+        files.push({ name: part.filename, bytes: await part.toBuffer() });
+      } else if ((TEXT_FIELDS as readonly string[]).includes(part.fieldname)) {
+        fields[part.fieldname as TextField] = String(part.value);
+      } else {
+        throw badUpload('unexpected_field', `Unknown form field ${part.fieldname}`);
+      }
+    }
+  } catch (error) {
+    throw asUploadError(error, maxFileBytes);
+  }
+  const { labels, task, description } = fields;
+  return {
+    files,
+    ...(labels !== undefined && { labels: parseLabels(labels) }),
+    ...(task !== undefined && { task }),
+    ...(description !== undefined && { description }),
+  };
+}
+
+/** JSON text; the registry checks it is a list of distinct label names. */
+function parseLabels(text: string): string[] {
+  try {
+    return JSON.parse(text) as string[];
+  } catch {
+    throw badUpload('invalid_labels', 'labels must be a JSON array of label names');
+  }
+}

@@ -1,0 +1,130 @@
+import { Controller, Get, HttpCode, HttpStatus, Param, Post, Req } from '@nestjs/common';
+import {
+  ApiBearerAuth,
+  ApiBody,
+  ApiConsumes,
+  ApiCreatedResponse,
+  ApiOkResponse,
+  ApiOperation,
+  ApiSecurity,
+  ApiTags,
+} from '@nestjs/swagger';
+import type { FastifyRequest } from 'fastify';
+import { AppConfig } from '../../../config';
+import { RequireScopes } from '../../gateway/auth/auth.decorators';
+import { RateLimit } from '../../gateway/rate-limit/rate-limit.decorator';
+import { ModelRegistry } from '../model-registry';
+import { receiveArtifactForm } from './artifact-form';
+import {
+  ModelListResource,
+  ModelResource,
+  ModelVersionListResource,
+  ModelVersionResource,
+  PromotionResource,
+} from './dto/model.resource';
+import { presentModel, presentPromotion, presentVersion } from './model-presenter';
+import { parseModelVersion } from './model-version-param';
+
+@ApiTags('models')
+@ApiBearerAuth()
+@ApiSecurity('api-key')
+@Controller('v1/models')
+export class ModelsController {
+  constructor(
+    private readonly registry: ModelRegistry,
+    private readonly config: AppConfig,
+  ) {}
+
+  @Get()
+  @RequireScopes('predict')
+  @RateLimit('reads')
+  @ApiOperation({ summary: 'Every model, with its production version' })
+  @ApiOkResponse({ type: ModelListResource })
+  async list(): Promise<ModelListResource> {
+    return { items: (await this.registry.listModels()).map(presentModel) };
+  }
+
+  @Get(':name')
+  @RequireScopes('predict')
+  @RateLimit('reads')
+  @ApiOperation({ summary: 'A model and its production version (404 when unknown)' })
+  @ApiOkResponse({ type: ModelResource })
+  async get(@Param('name') name: string): Promise<ModelResource> {
+    return presentModel(await this.registry.getModel(name));
+  }
+
+  @Get(':name/versions')
+  @RequireScopes('predict')
+  @RateLimit('reads')
+  @ApiOperation({ summary: "A model's versions, newest first" })
+  @ApiOkResponse({ type: ModelVersionListResource })
+  async versions(@Param('name') name: string): Promise<ModelVersionListResource> {
+    return { items: (await this.registry.listVersions(name)).map(presentVersion) };
+  }
+
+  @Post(':name/versions')
+  @RequireScopes('models:admin')
+  @RateLimit('uploads')
+  @ApiOperation({
+    summary: 'Upload a TF.js model as a new staged version (creates the model if new)',
+    description:
+      'Every file part is one file of the artifact, named by its filename: model.json and ' +
+      'the weight shards it names. The model must take the backbone embedding ([null, 1280]) ' +
+      'and output one score per label. 422 when the artifact is corrupt or does not fit ' +
+      '(nothing is stored then); 413 past MAX_UPLOAD_BYTES per file.',
+  })
+  @ApiConsumes('multipart/form-data')
+  @ApiBody({
+    schema: {
+      type: 'object',
+      properties: {
+        files: { type: 'array', items: { type: 'string', format: 'binary' } },
+        labels: {
+          type: 'string',
+          description:
+            "JSON array of label names, in output order (else model.json's " +
+            'userDefinedMetadata.labels).',
+          example: '["cat","dog"]',
+        },
+        task: { type: 'string', example: 'classification' },
+        description: { type: 'string' },
+      },
+    },
+  })
+  @ApiCreatedResponse({ type: ModelVersionResource })
+  async addVersion(
+    @Param('name') name: string,
+    @Req() request: FastifyRequest,
+  ): Promise<ModelVersionResource> {
+    const upload = await receiveArtifactForm(request, this.config.http.maxUploadBytes);
+    return presentVersion(await this.registry.addVersion(name, upload));
+  }
+
+  @Post(':name/versions/:version/promote')
+  @HttpCode(HttpStatus.OK)
+  @RequireScopes('models:admin')
+  @RateLimit('uploads')
+  @ApiOperation({
+    summary: 'Make a version production (every replica serves it within seconds)',
+  })
+  @ApiOkResponse({ type: PromotionResource })
+  async promote(
+    @Param('name') name: string,
+    @Param('version') version: string,
+  ): Promise<PromotionResource> {
+    return presentPromotion(await this.registry.promote(name, parseModelVersion(name, version)));
+  }
+
+  @Post(':name/rollback')
+  @HttpCode(HttpStatus.OK)
+  @RequireScopes('models:admin')
+  @RateLimit('uploads')
+  @ApiOperation({
+    summary: 'Promote the version that was production before the current one',
+    description: '409 `nothing_to_roll_back` when there is none.',
+  })
+  @ApiOkResponse({ type: PromotionResource })
+  async rollback(@Param('name') name: string): Promise<PromotionResource> {
+    return presentPromotion(await this.registry.rollback(name));
+  }
+}

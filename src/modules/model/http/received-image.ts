@@ -1,0 +1,52 @@
+import type { FastifyRequest } from 'fastify';
+import { Readable } from 'node:stream';
+import { readLimited } from '../../../common/http/read-limited';
+import { asUploadError, FILE_FIELD } from '../../upload/multipart/image-form';
+import {
+  badUpload,
+  emptyFile,
+  unsupportedImageType,
+  uploadTooLarge,
+} from '../../upload/upload-errors';
+
+/**
+ * The image of a predict request, whole in memory (the model decodes it at once): the `file`
+ * of a multipart form, or a raw `image/*` / `application/octet-stream` body. 413 past
+ * `maxBytes`, 400 when empty; whether it decodes is the model's to say.
+ */
+export async function receiveImage(request: FastifyRequest, maxBytes: number): Promise<Buffer> {
+  const bytes = request.isMultipart()
+    ? await imageFromForm(request, maxBytes)
+    : await imageFromBody(request, maxBytes);
+  if (bytes.length === 0) throw emptyFile();
+  return bytes;
+}
+
+async function imageFromForm(request: FastifyRequest, maxBytes: number): Promise<Buffer> {
+  let image: Buffer | undefined;
+  try {
+    for await (const part of request.parts({ limits: { fileSize: maxBytes } })) {
+      if (part.type === 'field') {
+        throw badUpload('unexpected_field', `Unknown form field ${part.fieldname}`);
+      }
+      if (part.fieldname !== FILE_FIELD || image) {
+        part.file.resume();
+        throw badUpload('unexpected_file', `Send one file, in the field "${FILE_FIELD}"`);
+      }
+      image = await part.toBuffer();
+    }
+  } catch (error) {
+    throw asUploadError(error, maxBytes);
+  }
+  if (!image) throw badUpload('file_required', `The form has no "${FILE_FIELD}" file`);
+  return image;
+}
+
+function imageFromBody(request: FastifyRequest, maxBytes: number): Promise<Buffer> {
+  if (request.body === undefined || request.body === null) throw emptyFile();
+  if (!(request.body instanceof Readable)) {
+    throw unsupportedImageType(request.headers['content-type'] ?? 'unknown');
+  }
+  if (Number(request.headers['content-length']) > maxBytes) throw uploadTooLarge(maxBytes);
+  return readLimited(request.body, maxBytes, () => uploadTooLarge(maxBytes));
+}
