@@ -7,7 +7,6 @@
  *
  *   node -r @swc-node/register bench/inference-ceiling.ts    (BENCH_SECONDS per run, default 5)
  */
-import { performance } from 'node:perf_hooks';
 import { AppConfig } from '../src/config';
 import { ReadinessRegistry } from '../src/modules/health/readiness.registry';
 import { MetricsService } from '../src/modules/metrics/metrics.service';
@@ -16,34 +15,14 @@ import { PIXELS_PER_IMAGE } from '../src/modules/model/runtime/bundled-mobilenet
 import { InferencePool } from '../src/modules/model/runtime/inference-pool';
 import { PooledModelRuntime } from '../src/modules/model/runtime/pooled-model-runtime';
 import { photoLikeJpeg } from './support/images';
+import { CallScenario, imagesPerSecond } from './support/throughput';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 /** Scenarios take turns, so load from elsewhere on the machine hits every one alike. */
 const ROUNDS = 3;
 
-interface Scenario {
+interface Scenario extends CallScenario {
   name: string;
-  /** Calls kept outstanding at once. */
-  inFlight: number;
-  imagesPerCall: number;
-  call: () => Promise<unknown>;
-}
-
-/** Runs `scenario` for SECONDS; returns images/s. */
-async function throughput({ inFlight, imagesPerCall, call }: Scenario): Promise<number> {
-  await Promise.all(Array.from({ length: inFlight }, call));
-  const started = performance.now();
-  const deadline = started + SECONDS * 1000;
-  let images = 0;
-  await Promise.all(
-    Array.from({ length: inFlight }, async () => {
-      while (performance.now() < deadline) {
-        await call();
-        images += imagesPerCall;
-      }
-    }),
-  );
-  return images / ((performance.now() - started) / 1000);
 }
 
 function randomPixels(images: number): Float32Array {
@@ -99,7 +78,8 @@ async function main(): Promise<void> {
   console.log(`${ROUNDS} rounds of ${SECONDS} s per scenario; median images/s`);
   const rates = new Map<Scenario, number[]>(scenarios.map((s) => [s, []]));
   for (let round = 0; round < ROUNDS; round++) {
-    for (const scenario of scenarios) rates.get(scenario)!.push(await throughput(scenario));
+    for (const scenario of scenarios)
+      rates.get(scenario)!.push(await imagesPerSecond(scenario, SECONDS));
   }
   for (const [scenario, measured] of rates) {
     const sorted = [...measured].sort((a, b) => a - b);

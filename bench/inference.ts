@@ -10,7 +10,6 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { AppConfig } from '../src/config';
 import { PIXELS_PER_IMAGE } from '../src/modules/model/runtime/bundled-mobilenet';
 import { InferencePool } from '../src/modules/model/runtime/inference-pool';
@@ -19,6 +18,7 @@ import { bootApp } from '../test/support/app';
 import { freePort } from '../test/support/vireo-process';
 import { photoLikeJpeg } from './support/images';
 import { LoadResult, runLoad } from './support/load';
+import { imagesPerSecond } from './support/throughput';
 
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
 const WARMUP_S = 3;
@@ -33,20 +33,7 @@ async function backboneCeiling(pool: InferencePool, batch: number): Promise<numb
   const pixels = Float32Array.from({ length: batch * PIXELS_PER_IMAGE }, () => Math.random());
   // The pool takes the buffer over, so each call sends its own copy.
   const call = () => pool.run(pixels.slice(), batch);
-  const inFlight = pool.size * 2;
-  await Promise.all(Array.from({ length: inFlight }, call));
-  const started = performance.now();
-  const deadline = started + DURATION_S * 1000;
-  let images = 0;
-  await Promise.all(
-    Array.from({ length: inFlight }, async () => {
-      while (performance.now() < deadline) {
-        await call();
-        images += batch;
-      }
-    }),
-  );
-  return images / ((performance.now() - started) / 1000);
+  return imagesPerSecond({ inFlight: pool.size * 2, imagesPerCall: batch, call }, DURATION_S);
 }
 
 /** The best of one image per call and full batches, on a pool of the app's size. */

@@ -1,4 +1,4 @@
-import { Controller, Get, Headers, Param, Query, Res } from '@nestjs/common';
+import { applyDecorators, Controller, Get, Headers, Param, Query, Res } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiFoundResponse,
@@ -18,6 +18,17 @@ import { ImageDeliveryService, ImageVariant } from './image-delivery.service';
 
 const BINARY = { schema: { type: 'string', format: 'binary' } } as const;
 
+/** The OpenAPI description shared by the routes that deliver stored bytes. */
+function DeliversBytes(summary: string, contentType: string) {
+  return applyDecorators(
+    ApiOperation({ summary }),
+    ApiProduces(contentType),
+    ApiFoundResponse({ description: 'Location: a short-lived signed GET URL.' }),
+    ApiOkResponse({ ...BINARY, description: 'With ?inline=1.' }),
+    ApiPartialContentResponse({ ...BINARY, description: 'With ?inline=1 and Range.' }),
+  );
+}
+
 @ApiTags('images')
 @ApiBearerAuth()
 @ApiSecurity('api-key')
@@ -28,11 +39,7 @@ export class ImageContentController {
   constructor(private readonly delivery: ImageDeliveryService) {}
 
   @Get('content')
-  @ApiOperation({ summary: 'The original bytes: a redirect to a signed URL, or ?inline=1' })
-  @ApiProduces('image/*')
-  @ApiFoundResponse({ description: 'Location: a short-lived signed GET URL.' })
-  @ApiOkResponse({ ...BINARY, description: 'With ?inline=1.' })
-  @ApiPartialContentResponse({ ...BINARY, description: 'With ?inline=1 and Range.' })
+  @DeliversBytes('The original bytes: a redirect to a signed URL, or ?inline=1', 'image/*')
   content(
     @CurrentPrincipal() principal: Principal,
     @Param('id') id: string,
@@ -44,11 +51,7 @@ export class ImageContentController {
   }
 
   @Get('thumbnail')
-  @ApiOperation({ summary: 'The derivative made by processing (WebP)' })
-  @ApiProduces('image/webp')
-  @ApiFoundResponse({ description: 'Location: a short-lived signed GET URL.' })
-  @ApiOkResponse({ ...BINARY, description: 'With ?inline=1.' })
-  @ApiPartialContentResponse({ ...BINARY, description: 'With ?inline=1 and Range.' })
+  @DeliversBytes('The derivative made by processing (WebP)', 'image/webp')
   thumbnail(
     @CurrentPrincipal() principal: Principal,
     @Param('id') id: string,
