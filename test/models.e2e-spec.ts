@@ -12,7 +12,13 @@ import { ObjectStorage } from '../src/modules/storage/object-storage';
 import { bootApp, TestApp } from './support/app';
 import { eventually } from './support/eventually';
 import { SHAPES, Shape, testImages } from './support/images';
-import { artifactFiles, denseHead, WEIGHTS_FILE } from './support/model-artifacts';
+import {
+  artifactFiles,
+  DenseParams,
+  denseHead,
+  graphHead,
+  WEIGHTS_FILE,
+} from './support/model-artifacts';
 import { createTestDatabase, TestDatabase } from './support/postgres';
 import { deleteRedisKeys, testRedis } from './support/redis';
 import { RunningS3, startS3rver } from './support/s3rver';
@@ -424,6 +430,132 @@ describe('a head trained on the embedding', () => {
     expect(error.details).toMatchObject({
       expected: { name: 'embedding', shape: [-1, EMBEDDING_SIZE] },
     });
+    expect(tf.memory().numTensors).toBe(before);
+  });
+});
+
+describe('a graph-model head (TF.js GraphDef JSON, written by hand)', () => {
+  const GRAPH_HEAD = 'graph-head';
+  const LABELS = ['low', 'mid', 'high'];
+  const params: DenseParams = {
+    kernel: Float32Array.from(
+      { length: EMBEDDING_SIZE * LABELS.length },
+      (_, i) => Math.sin(i * 0.7) * 0.05,
+    ),
+    bias: Float32Array.from([0.4, -0.3, 0.1]),
+  };
+  const embeddings = (rows: number) =>
+    Float32Array.from({ length: rows * EMBEDDING_SIZE }, (_, i) => Math.cos(i * 0.37) + 0.5);
+
+  /** softmax(x · kernel + bias) for each row of `x`, in plain JS (float64). */
+  function softmaxOfDense(x: Float32Array): number[] {
+    const classes = params.bias.length;
+    return Array.from({ length: x.length / EMBEDDING_SIZE }, (_, row) => {
+      const logits = Array.from(params.bias, (bias, j) => {
+        let sum = bias;
+        for (let i = 0; i < EMBEDDING_SIZE; i++) {
+          sum += x[row * EMBEDDING_SIZE + i] * params.kernel[i * classes + j];
+        }
+        return sum;
+      });
+      const top = Math.max(...logits);
+      const exps = logits.map((logit) => Math.exp(logit - top));
+      const total = exps.reduce((sum, e) => sum + e, 0);
+      return exps.map((e) => e / total);
+    }).flat();
+  }
+
+  function expectScores(actual: ArrayLike<number>, expected: number[]) {
+    expect(actual).toHaveLength(expected.length);
+    expected.forEach((score, i) => expect(actual[i]).toBeCloseTo(score, 5));
+  }
+
+  const storedKeys = async () =>
+    (await a.app.get(ObjectStorage).list('models/')).map((o) => o.key).sort();
+
+  it('loads in plain TF.js as a graph model and computes softmax(x · W + b)', async () => {
+    const [modelJson, weights] = graphHead(params);
+    const json = JSON.parse(modelJson.bytes.toString()) as tf.io.ModelJSON;
+    const model = await tf.loadGraphModel(
+      tf.io.fromMemory({
+        ...json,
+        weightSpecs: json.weightsManifest[0].weights,
+        weightData: new Uint8Array(weights.bytes).buffer,
+      }),
+    );
+    const x = embeddings(2);
+    const input = tf.tensor2d(x, [2, EMBEDDING_SIZE]);
+    const output = model.predict(input) as tf.Tensor;
+    expect(model.inputs).toEqual([
+      { name: 'embedding', shape: [-1, EMBEDDING_SIZE], dtype: 'float32' },
+    ]);
+    expect(output.shape).toEqual([2, LABELS.length]);
+    const expected = softmaxOfDense(x);
+    expectScores(output.dataSync(), expected);
+    // Not a degenerate softmax: the three scores differ clearly.
+    expect(Math.max(...expected) - Math.min(...expected)).toBeGreaterThan(0.1);
+    tf.dispose([input, output]);
+    model.dispose();
+  });
+
+  it('refuses a graph whose node reads a missing input with 422 and stores nothing', async () => {
+    const [modelJson, weights] = graphHead(params, LABELS);
+    const json = JSON.parse(modelJson.bytes.toString());
+    const matMul = json.modelTopology.node.find((n: { op: string }) => n.op === 'MatMul');
+    matMul.input = ['embedding', 'no_such_node'];
+    const before = await storedKeys();
+    const corrupt = { name: 'model.json', bytes: Buffer.from(JSON.stringify(json)) };
+
+    await expectAppError(
+      registry(a).addVersion(GRAPH_HEAD, { files: [corrupt, weights] }),
+      422,
+      'invalid_model_artifact',
+    );
+    expect(await storedKeys()).toEqual(before);
+    await expectAppError(registry(a).getModel(GRAPH_HEAD), 404, 'model_not_found');
+  });
+
+  it('is stored, promoted and served: infer on an embedding tensor, predict on an image', async () => {
+    const version = await registry(a).addVersion(GRAPH_HEAD, { files: graphHead(params, LABELS) });
+    expect(version).toMatchObject({
+      modelName: GRAPH_HEAD,
+      version: 1,
+      status: 'staged',
+      labels: LABELS,
+      metrics: { parameterCount: EMBEDDING_SIZE * LABELS.length + LABELS.length },
+    });
+    await registry(a).promote(GRAPH_HEAD, 1);
+
+    // Replica b loads it from object storage on the promotion message.
+    const image = await testImages.cartoon();
+    const { embedding } = await b.app.get(ModelRuntime).embedAndModerate(image);
+    const served = await eventually(async () => {
+      const predictions = await server(b).predict(image, LABELS.length);
+      return predictions.find((p) => p.model === GRAPH_HEAD);
+    });
+    expect(served).toMatchObject({ model: GRAPH_HEAD, version: 1 });
+    expect(served.labels.map((l) => l.label).sort()).toEqual([...LABELS].sort());
+    expectScores(
+      LABELS.map((label) => score(served, label)),
+      softmaxOfDense(embedding),
+    );
+
+    const x = embeddings(3);
+    const result = await server(b).infer(GRAPH_HEAD, undefined, {
+      kind: 'tensor',
+      data: x,
+      shape: [3, EMBEDDING_SIZE],
+    });
+    expect(result).toMatchObject({ version: 1, shape: [3, LABELS.length] });
+    expectScores(result.scores, softmaxOfDense(x));
+
+    // Both replicas share this process's TF.js: count once both hold the head.
+    await eventually(async () => {
+      const ready = await a.http().get('/health/ready');
+      return ready.body.checks?.models?.production?.includes(`${GRAPH_HEAD}@1`) ? true : undefined;
+    });
+    const before = tf.memory().numTensors;
+    for (const rows of [1, 2, 300]) await server(b).infer(GRAPH_HEAD, undefined, input1280(rows));
     expect(tf.memory().numTensors).toBe(before);
   });
 });
