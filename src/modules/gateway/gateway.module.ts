@@ -6,7 +6,6 @@ import { SigningSecret } from '../../config';
 import { AccessTokenService } from './auth/access-token.service';
 import { ApiKeyAuthenticator } from './auth/api-key.authenticator';
 import { LastUsedRecorder } from './auth/last-used-recorder';
-import { ApiKeyStrategy } from './auth/api-key.strategy';
 import { AuthController } from './auth/auth.controller';
 import { AuthService } from './auth/auth.service';
 import { CredentialCache } from './auth/credential-cache';
@@ -42,7 +41,6 @@ import { UserService } from './users/user.service';
     ApiKeyAuthenticator,
     LastUsedRecorder,
     SessionAuthenticator,
-    ApiKeyStrategy,
     JwtStrategy,
     AccessTokenService,
     LoginThrottle,
