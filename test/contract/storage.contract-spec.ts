@@ -9,7 +9,7 @@ import { ObjectNotFoundError, ObjectStorage } from '../../src/modules/storage/ob
 import { bootApp, TestApp } from '../support/app';
 import { sleep } from '../support/eventually';
 import { sha256 } from '../support/hashing';
-import { startS3rver } from '../support/s3rver';
+import { RunningS3, startS3rver } from '../support/s3rver';
 import { freePort } from '../support/vireo-process';
 
 interface Backend {
@@ -41,13 +41,7 @@ const backends: [string, () => Promise<Backend>][] = [
     's3 (s3rver)',
     async () => {
       const s3 = await startS3rver();
-      const config = AppConfig.fromEnv({
-        S3_ENDPOINT: s3.endpoint,
-        S3_ACCESS_KEY: s3.accessKey,
-        S3_SECRET_KEY: s3.secretKey,
-        S3_BUCKET: 'vireo-contract',
-      });
-      const storage = new MinioStorage(config.storage as S3Config);
+      const storage = new MinioStorage(s3Config(s3, 'vireo-contract'));
       await storage.onModuleInit();
       return {
         storage,
@@ -60,6 +54,16 @@ const backends: [string, () => Promise<Backend>][] = [
     },
   ],
 ];
+
+function s3Config(s3: RunningS3, bucket: string): S3Config {
+  const config = AppConfig.fromEnv({
+    S3_ENDPOINT: s3.endpoint,
+    S3_ACCESS_KEY: s3.accessKey,
+    S3_SECRET_KEY: s3.secretKey,
+    S3_BUCKET: bucket,
+  });
+  return config.storage as S3Config;
+}
 
 const bytes = (text: string) => Buffer.from(text);
 const readAll = async (stream: Readable) => Buffer.concat(await stream.toArray());
@@ -322,13 +326,7 @@ describe('signed app URLs (local disk)', () => {
 describe('MinioStorage on boot', () => {
   it('starts on every replica when several create the missing bucket at once', async () => {
     const s3 = await startS3rver();
-    const config = AppConfig.fromEnv({
-      S3_ENDPOINT: s3.endpoint,
-      S3_ACCESS_KEY: s3.accessKey,
-      S3_SECRET_KEY: s3.secretKey,
-      S3_BUCKET: 'vireo-boot-race',
-    });
-    const replicas = [1, 2, 3].map(() => new MinioStorage(config.storage as S3Config));
+    const replicas = [1, 2, 3].map(() => new MinioStorage(s3Config(s3, 'vireo-boot-race')));
     try {
       await Promise.all(replicas.map((storage) => storage.onModuleInit()));
       await Promise.all(replicas.map((storage) => storage.ping()));
