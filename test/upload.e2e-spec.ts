@@ -5,7 +5,7 @@ import { queueUnavailable } from '../src/modules/queue/queue-unavailable';
 import { QueueName } from '../src/modules/queue/queues';
 import { ObjectStorage } from '../src/modules/storage/object-storage';
 import { ModelRepository, PredictionRepository } from '../src/modules/persistence';
-import { STALE_UPLOADED_MS, UploadSweeper } from '../src/modules/upload/sweeper/upload-sweeper';
+import { ImageReconciler } from '../src/modules/realtime/reconciler/image-reconciler';
 import { bootApp, TestApp } from './support/app';
 import { sleep } from './support/eventually';
 import { sha256 } from './support/hashing';
@@ -422,7 +422,7 @@ describe.each(backends)('uploads and image fetch on %s', (_name, boot) => {
       await expectNothingStored(as);
     });
 
-    it('keeps an image whose job the queue refused uploaded, until the sweeper re-enqueues it', async () => {
+    it('keeps an image whose job the queue refused uploaded, until the reconciler re-enqueues it', async () => {
       const as = await newOwner();
       const add = jest.spyOn(h.jobs, 'add').mockRejectedValueOnce(queueUnavailable());
       const image = await uploaded(await testImages.jpeg(26, 22, '#5a5a5a'), as);
@@ -432,13 +432,15 @@ describe.each(backends)('uploads and image fetch on %s', (_name, boot) => {
         expect.anything(),
       );
       add.mockRestore();
-      const sweeper = h.app.app.get(UploadSweeper);
-      await sweeper.sweep();
+      const reconciler = h.app.app.get(ImageReconciler);
+      await reconciler.reconcile();
       const kept = await http().get(`/v1/images/${image.id}`).set(as.headers).expect(200);
       expect(kept.body.status).toBe('uploaded');
 
-      // A sweep once the image has waited long enough for its job to count as lost.
-      const { requeued } = await sweeper.sweep(Date.now() + STALE_UPLOADED_MS);
+      // A pass once the image has waited long enough for its job to count as lost.
+      const { requeued } = await reconciler.reconcile(
+        Date.now() + h.app.config.realtime.reconcileStaleS * 1000 + 1000,
+      );
       expect(requeued).toBeGreaterThanOrEqual(1);
       const processed = await waitForStatus(image.id, as);
       expect(processed).toMatchObject({ status: 'processed', width: 26, height: 22 });

@@ -104,11 +104,20 @@ export class TfjsModelServer
     }));
   }
 
-  async analyze(image: Buffer): Promise<ImageModelAnalysis> {
+  analyze(image: Buffer): Promise<ImageModelAnalysis> {
+    return this.analyzeWith(() => this.runtime.embedAndModerate(image));
+  }
+
+  analyzePixels(pixels: Float32Array): Promise<ImageModelAnalysis> {
+    return this.analyzeWith(() => this.runtime.analyzePixels(pixels));
+  }
+
+  /** Every production model on one backbone pass, `backbone`. */
+  private async analyzeWith(backbone: () => Promise<ImageAnalysis>): Promise<ImageModelAnalysis> {
     const started = performance.now();
     const leased = await this.leaseProduction();
     try {
-      const analysis = await this.runtime.embedAndModerate(image);
+      const analysis = await backbone();
       const predictions: VersionPrediction[] = [];
       // One head after another, each its own turn of the event loop.
       for (const { head, record } of leased) {

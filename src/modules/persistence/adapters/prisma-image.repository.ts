@@ -122,6 +122,14 @@ export class PrismaImageRepository extends ImageRepository {
     );
   }
 
+  async isQuarantinedObject(key: string): Promise<boolean> {
+    const found = await this.images.findFirst({
+      where: { quarantined: true, OR: [{ storageKey: key }, { derivativeKey: key }] },
+      select: { id: true },
+    });
+    return found !== null;
+  }
+
   async findStale(status: ImageStatus, updatedBefore: Date, limit: number): Promise<ImageRecord[]> {
     const rows = await this.images.findMany({
       where: { status, updatedAt: { lt: updatedBefore } },
@@ -164,7 +172,7 @@ function toImageRecordOrNull(row: ImageRow | null | undefined): ImageRecord | nu
   return row ? toImageRecord(row) : null;
 }
 
-function toImageRecord(row: ImageRow): ImageRecord {
+export function toImageRecord(row: ImageRow): ImageRecord {
   return {
     ...row,
     sizeBytes: row.sizeBytes === null ? null : Number(row.sizeBytes),

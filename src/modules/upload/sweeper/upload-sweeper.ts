@@ -2,28 +2,23 @@ import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../../../config';
 import { ImageRecord, ImageRepository } from '../../persistence';
 import { ObjectStorage } from '../../storage/object-storage';
-import { ProcessingEnqueuer } from '../processing-enqueuer';
 
-/** Images handled per sweep and kind; the next sweep takes the rest. */
+/** Images handled per sweep; the next sweep takes the rest. */
 export const SWEEP_BATCH_SIZE = 200;
-/** An image `uploaded` this long without a worker taking it lost its job. */
-export const STALE_UPLOADED_MS = 60_000;
 
 export interface SweepResult {
   expired: number;
-  requeued: number;
 }
 
 /**
- * Removes pending uploads whose link expired (row and any bytes), and re-enqueues uploaded
- * images whose processing job never got stored (the queue was down when they arrived).
+ * Removes pending uploads whose link expired (row and any bytes). Uploaded images whose job
+ * got lost are the realtime reconciler's.
  */
 @Injectable()
 export class UploadSweeper {
   constructor(
     private readonly images: ImageRepository,
     private readonly storage: ObjectStorage,
-    private readonly enqueuer: ProcessingEnqueuer,
     private readonly config: AppConfig,
   ) {}
 
@@ -31,13 +26,7 @@ export class UploadSweeper {
     const linkExpiry = new Date(now - this.config.uploads.uploadUrlTtlS * 1000);
     const expired = await this.images.findStale('pending', linkExpiry, SWEEP_BATCH_SIZE);
     const removed = await Promise.all(expired.map((image) => this.removeExpired(image)));
-    const stale = await this.images.findStale(
-      'uploaded',
-      new Date(now - STALE_UPLOADED_MS),
-      SWEEP_BATCH_SIZE,
-    );
-    await Promise.all(stale.map((image) => this.enqueuer.enqueue(image)));
-    return { expired: removed.filter(Boolean).length, requeued: stale.length };
+    return { expired: removed.filter(Boolean).length };
   }
 
   /** Claims the image first, so a completion racing the sweep either wins or finds it gone. */
