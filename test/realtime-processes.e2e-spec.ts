@@ -28,7 +28,7 @@ describe('realtime across processes: web behind nginx, worker killed mid-batch',
   let database: TestDatabase;
   let db: Client;
   let web: VireoProcess;
-  let workers: VireoProcess[] = [];
+  const workers: VireoProcess[] = [];
   let nginx: RunningNginx;
   let viaNginx: string;
   let queue: Queue;
