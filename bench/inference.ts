@@ -11,14 +11,12 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AppConfig } from '../src/config';
-import { PIXELS_PER_IMAGE } from '../src/modules/model/runtime/bundled-mobilenet';
-import { InferencePool } from '../src/modules/model/runtime/inference-pool';
 import { ModelRuntime } from '../src/modules/model/runtime';
 import { bootApp } from '../test/support/app';
 import { freePort } from '../test/support/vireo-process';
 import { photoLikeJpeg } from './support/images';
 import { LoadResult, runLoad } from './support/load';
-import { imagesPerSecond } from './support/throughput';
+import { measureCeiling } from './support/backbone-ceiling';
 
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
 const WARMUP_S = 3;
@@ -27,27 +25,6 @@ const ADMIN_KEY = 'vir_benchadmin_0123456789abcdefghijABCDEFGHIJ';
 const FILE_BODY_REQUEST = join(__dirname, 'support', 'file-body-request.js');
 /** The defaults the app boots with on this machine (threads, batch size). */
 const DEFAULTS = AppConfig.fromEnv({});
-
-/** Images/s of the backbone alone: batches of `batch` kept in flight on every thread. */
-async function backboneCeiling(pool: InferencePool, batch: number): Promise<number> {
-  const pixels = Float32Array.from({ length: batch * PIXELS_PER_IMAGE }, () => Math.random());
-  // The pool takes the buffer over, so each call sends its own copy.
-  const call = () => pool.run(pixels.slice(), batch);
-  return imagesPerSecond({ inFlight: pool.size * 2, imagesPerCall: batch, call }, DURATION_S);
-}
-
-/** The best of one image per call and full batches, on a pool of the app's size. */
-async function measureCeiling() {
-  const { inferenceThreads: threads, batchMaxSize, backend } = DEFAULTS.model;
-  const pool = await InferencePool.start({ threads, backend });
-  try {
-    const rates = new Map<number, number>();
-    for (const batch of [1, batchMaxSize]) rates.set(batch, await backboneCeiling(pool, batch));
-    return { rates, best: Math.max(...rates.values()), backend: pool.backend };
-  } finally {
-    await pool.close();
-  }
-}
 
 /** The app listening on a port, with the given batch size; models loaded before it answers. */
 async function servingApp(batchMaxSize: number) {
@@ -133,7 +110,7 @@ async function report(jpeg: Buffer): Promise<void> {
       `load average (1 min) ${loadavg()[0].toFixed(2)} on ${cpus().length} cores`,
   );
 
-  const ceiling = await measureCeiling();
+  const ceiling = await measureCeiling(DEFAULTS, DURATION_S);
   const perBatch = [...ceiling.rates]
     .map(([batch, rate]) => `batch ${batch}: ${rate.toFixed(1)}`)
     .join(', ');

@@ -18,6 +18,8 @@ export interface LoadOptions {
   body?: string;
   /** A `setupRequest` module (worker threads load it by path), e.g. for binary bodies. */
   setupRequest?: string;
+  /** Requests per second over all connections (a fixed rate); default: as fast as answered. */
+  overallRate?: number;
 }
 
 /**
@@ -33,6 +35,7 @@ export async function runLoad(name: string, options: LoadOptions): Promise<LoadR
     method: options.method ?? 'GET',
     headers: options.headers,
     body: options.body,
+    ...(options.overallRate && { overallRate: options.overallRate }),
     ...(options.setupRequest && { requests: [{ setupRequest: options.setupRequest as never }] }),
   });
   return {
