@@ -449,6 +449,49 @@ describe.each(backends)('realtime pipeline on %s', (_name, boot) => {
     expect(await c.settled(owner, id)).toMatchObject({ status: 'processed' });
   });
 
+  it('exports pipeline, webhook and SSE metrics', async () => {
+    const owner = await c.newOwner();
+    const receiver = await startReceiver([500, 200]);
+    await c.api('/v1/webhooks', {
+      method: 'POST',
+      as: owner.headers,
+      body: JSON.stringify({ url: receiver.url, events: ['image.processed'] }),
+    });
+    await c.settled(owner, (await c.upload(owner, await testImages.jpeg(22, 22, '#778899'))).id);
+    const corrupt = Buffer.concat([CORRUPT_JPEG, Buffer.from('metrics')]);
+    await c.settled(owner, (await c.upload(owner, corrupt)).id);
+    const delivered = /vireo_webhook_deliveries_total\{[^}]*outcome="delivered"[^}]*\} (\d+)/;
+    // The second attempt is counted once its answer is in.
+    const text = await eventually(async () => {
+      const body = await (await fetch(`${c.base}/metrics`)).text();
+      return delivered.test(body) ? body : undefined;
+    }, 15_000);
+    await receiver.close();
+    const value = (pattern: RegExp) => Number(text.match(pattern)?.[1] ?? NaN);
+    for (const stage of ['queue_wait', 'decode', 'inference', 'persist', 'end_to_end']) {
+      expect({
+        stage,
+        count:
+          value(
+            new RegExp(`vireo_pipeline_stage_seconds_count\\{[^}]*stage="${stage}"[^}]*\\} (\\d+)`),
+          ) > 0,
+      }).toEqual({ stage, count: true });
+    }
+    expect(
+      value(/vireo_pipeline_jobs_total\{[^}]*outcome="processed"[^}]*\} (\d+)/),
+    ).toBeGreaterThan(0);
+    expect(value(/vireo_pipeline_jobs_total\{[^}]*outcome="failed"[^}]*\} (\d+)/)).toBeGreaterThan(
+      0,
+    );
+    expect(
+      value(/vireo_webhook_deliveries_total\{[^}]*outcome="delivered"[^}]*\} (\d+)/),
+    ).toBeGreaterThan(0);
+    expect(
+      value(/vireo_webhook_deliveries_total\{[^}]*outcome="rejected"[^}]*\} (\d+)/),
+    ).toBeGreaterThan(0);
+    expect(value(/vireo_sse_clients\{[^}]*\} (\d+)/)).toBe(0);
+  });
+
   it('answers stats for a range of days; every owner only for an admin', async () => {
     const owner = await c.newOwner();
     const week = await c.api('/v1/stats?from=2026-01-01&to=2026-01-07', { as: owner.headers });
@@ -478,7 +521,7 @@ describe.each(backends)('realtime pipeline on %s', (_name, boot) => {
   });
 });
 
-describe('moderation quarantine and the webhook SSRF guard (embedded defaults)', () => {
+describe('moderation quarantine (embedded defaults)', () => {
   let app: TestApp;
   let c: ReturnType<typeof client>;
 
@@ -486,6 +529,7 @@ describe('moderation quarantine and the webhook SSRF guard (embedded defaults)',
     // Every score is at or above 0: every image is quarantined.
     app = await bootListening({
       MODERATION_QUARANTINE: 'Drawing:0,Hentai:0,Neutral:0,Porn:0,Sexy:0',
+      WEBHOOK_ALLOW_PRIVATE: 'true',
     });
     c = client(app);
   });
@@ -494,40 +538,68 @@ describe('moderation quarantine and the webhook SSRF guard (embedded defaults)',
   it('quarantines per MODERATION_QUARANTINE: 451 for a non-admin on content, thumbnail and signed links, 200 for an admin', async () => {
     const owner = await c.newOwner();
     const receiver = await startReceiver([200]);
-    const bytes = await testImages.jpeg(32, 32);
-    const image = await c.settled(owner, (await c.upload(owner, bytes)).id);
-    expect(image).toMatchObject({ status: 'processed', quarantined: true });
-
-    for (const path of ['content', 'thumbnail', 'content?inline=1', 'thumbnail?inline=1']) {
-      const res = await c.api(`/v1/images/${image.id}/${path}`, {
+    try {
+      const webhook = await c.api('/v1/webhooks', {
+        method: 'POST',
         as: owner.headers,
-        redirect: 'manual',
+        body: JSON.stringify({ url: receiver.url, events: ['image.quarantined'] }),
       });
-      expect({ path, status: res.status, code: res.body.error?.code }).toEqual({
-        path,
-        status: 451,
-        code: 'image_quarantined',
-      });
-      const asAdmin = await fetch(`${c.base}/v1/images/${image.id}/${path}`, {
-        headers: owner.admin,
-        redirect: 'manual',
-      });
-      expect({ path, status: asAdmin.status }).toEqual({ path, status: 200 });
-    }
-    const original = await fetch(`${c.base}/v1/images/${image.id}/content`, {
-      headers: owner.admin,
-    });
-    expect(Buffer.from(await original.arrayBuffer())).toEqual(bytes);
-    // A link handed out before the image was quarantined.
-    const signed = await app.app
-      .get(ObjectStorage)
-      .signedGetUrl(`originals/${owner.id}/${image.id}`, { expiresInS: 60 });
-    const viaLink = await fetch(signed.url);
-    expect(viaLink.status).toBe(451);
+      const bytes = await testImages.jpeg(32, 32);
+      const image = await c.settled(owner, (await c.upload(owner, bytes)).id);
+      expect(image).toMatchObject({ status: 'processed', quarantined: true });
 
-    expect(await c.todayStats(owner)).toMatchObject({ processed: 1, quarantined: 1 });
-    await receiver.close();
+      for (const path of ['content', 'thumbnail', 'content?inline=1', 'thumbnail?inline=1']) {
+        const res = await c.api(`/v1/images/${image.id}/${path}`, {
+          as: owner.headers,
+          redirect: 'manual',
+        });
+        expect({ path, status: res.status, code: res.body.error?.code }).toEqual({
+          path,
+          status: 451,
+          code: 'image_quarantined',
+        });
+        const asAdmin = await fetch(`${c.base}/v1/images/${image.id}/${path}`, {
+          headers: owner.admin,
+          redirect: 'manual',
+        });
+        expect({ path, status: asAdmin.status }).toEqual({ path, status: 200 });
+      }
+      const original = await fetch(`${c.base}/v1/images/${image.id}/content`, {
+        headers: owner.admin,
+      });
+      expect(Buffer.from(await original.arrayBuffer())).toEqual(bytes);
+      // A link handed out before the image was quarantined.
+      const signed = await app.app
+        .get(ObjectStorage)
+        .signedGetUrl(`originals/${owner.id}/${image.id}`, { expiresInS: 60 });
+      expect((await fetch(signed.url)).status).toBe(451);
+
+      expect(await c.todayStats(owner)).toMatchObject({ processed: 1, quarantined: 1 });
+      await eventually(async () => (receiver.received.length > 0 ? true : undefined), 15_000);
+      const { headers, body } = receiver.received[0];
+      const payload = new Webhook(webhook.body.secret).verify(
+        body,
+        headers as Record<string, string>,
+      );
+      expect(payload).toMatchObject({
+        type: 'image.quarantined',
+        data: { image: { id: image.id, quarantined: true } },
+      });
+    } finally {
+      await receiver.close();
+    }
   });
+});
+
+describe('the webhook SSRF guard (embedded defaults, WEBHOOK_ALLOW_PRIVATE off)', () => {
+  let app: TestApp;
+  let c: ReturnType<typeof client>;
+
+  beforeAll(async () => {
+    app = await bootListening({});
+    c = client(app);
+  });
+  afterAll(() => app?.close());
 
   it('refuses webhook URLs to loopback, private, link-local or metadata addresses, and anything but http(s), with 422', async () => {
     const owner = await c.newOwner();
