@@ -11,14 +11,13 @@ import { EmbeddingRepository, ImageRepository } from '../src/modules/persistence
 import { JobQueue } from '../src/modules/queue/job-queue';
 import { ImageReconciler } from '../src/modules/realtime/reconciler/image-reconciler';
 import { ObjectStorage } from '../src/modules/storage/object-storage';
-import { bootApp, TestApp } from './support/app';
+import { bootListeningApp, TestApp } from './support/app';
 import { eventually } from './support/eventually';
 import { testImages } from './support/images';
 import { artifactFiles, denseHead } from './support/model-artifacts';
 import { createTestDatabase } from './support/postgres';
 import { deleteRedisKeys, testRedis } from './support/redis';
 import { openEventStream, ServerSentEvent } from './support/sse';
-import { freePort } from './support/vireo-process';
 
 const ADMIN_KEY = 'vir_realtimeadmin_0123456789abcdefghijABCDEFGHIJ';
 const HEAD = 'shapes';
@@ -42,20 +41,11 @@ interface ImageBody {
   predictions: { model: string; label: string; score: number }[];
 }
 
-async function bootListening(env: Record<string, string>): Promise<TestApp> {
-  const port = await freePort();
-  const app = await bootApp({
-    PORT: String(port),
-    PUBLIC_URL: `http://127.0.0.1:${port}`,
+function bootListening(env: Record<string, string>): Promise<TestApp> {
+  return bootListeningApp({
     ADMIN_API_KEY: ADMIN_KEY,
-    RATE_LIMIT_UPLOADS_PER_MIN: '100000',
-    RATE_LIMIT_READS_PER_MIN: '100000',
-    QUEUE_BACKOFF_MS: '50',
-    LOG_LEVEL: 'error',
     ...env,
   });
-  await app.app.listen({ port, host: '127.0.0.1' });
-  return app;
 }
 
 /** The platform's API for one booted app. */

@@ -6,14 +6,13 @@ import { QueueName } from '../src/modules/queue/queues';
 import { ObjectStorage } from '../src/modules/storage/object-storage';
 import { ModelRepository, PredictionRepository } from '../src/modules/persistence';
 import { ImageReconciler } from '../src/modules/realtime/reconciler/image-reconciler';
-import { bootApp, TestApp } from './support/app';
+import { bootListeningApp, TestApp } from './support/app';
 import { sleep } from './support/eventually';
 import { sha256 } from './support/hashing';
 import { testImages } from './support/images';
 import { createTestDatabase } from './support/postgres';
 import { deleteRedisKeys, testRedis } from './support/redis';
 import { startS3rver } from './support/s3rver';
-import { freePort } from './support/vireo-process';
 
 const ADMIN_KEY = 'vir_uploadadmin_0123456789abcdefghijABCDEFGHIJ';
 const MAX_UPLOAD_BYTES = 256 * 1024;
@@ -32,21 +31,12 @@ interface Harness {
 
 type Boot = (env?: Record<string, string>) => Promise<Harness>;
 
-async function bootListening(env: Record<string, string>): Promise<TestApp> {
-  const port = await freePort();
-  const app = await bootApp({
-    PORT: String(port),
-    PUBLIC_URL: `http://127.0.0.1:${port}`,
+function bootListening(env: Record<string, string>): Promise<TestApp> {
+  return bootListeningApp({
     ADMIN_API_KEY: ADMIN_KEY,
     MAX_UPLOAD_BYTES: String(MAX_UPLOAD_BYTES),
-    RATE_LIMIT_UPLOADS_PER_MIN: '100000',
-    RATE_LIMIT_READS_PER_MIN: '100000',
-    QUEUE_BACKOFF_MS: '50',
-    LOG_LEVEL: 'error',
     ...env,
   });
-  await app.app.listen({ port, host: '127.0.0.1' });
-  return app;
 }
 
 function harnessOf(app: TestApp, uploadOrigin: string, close: () => Promise<void>): Harness {
