@@ -35,6 +35,8 @@ export class ImageEventStreams implements OnModuleInit, OnModuleDestroy {
   ) {}
 
   onModuleInit(): void {
+    // Subscribed before the first client connects: nothing published meanwhile is missed.
+    this.events.subscribe();
     this.http.httpAdapter
       ?.getInstance<{ addHook: (name: 'preClose', hook: () => Promise<void>) => void }>()
       .addHook('preClose', async () => this.endAll());

@@ -20,11 +20,16 @@ export class ImageEvents implements OnModuleDestroy {
 
   constructor(private readonly broadcaster: Broadcaster) {}
 
-  /** Returns a function that stops listening. */
-  listen(imageId: string, listener: Listener): () => void {
+  /** Subscribes this process to every image's events (web replicas do it at boot). */
+  subscribe(): void {
     this.unsubscribe ??= this.broadcaster.subscribe('image-event', (event) =>
       this.listeners.get(event.imageId)?.forEach((l) => l(event)),
     );
+  }
+
+  /** Returns a function that stops listening. */
+  listen(imageId: string, listener: Listener): () => void {
+    this.subscribe();
     let listeners = this.listeners.get(imageId);
     if (!listeners) this.listeners.set(imageId, (listeners = new Set()));
     listeners.add(listener);
