@@ -177,10 +177,26 @@ async function measureVariant(variant: Variant, ceiling: number) {
         await runAtRate(base, saturation.sustained * fraction, `${variant.name} x${fraction}`),
       );
     }
-    return { saturation, runs };
+    return { saturation, runs, breakdown: await stageBreakdown(base) };
   } finally {
     await app.close();
   }
+}
+
+/** Mean ms per image of each pipeline stage, and the mean micro-batch, over the variant's runs. */
+async function stageBreakdown(base: string): Promise<string> {
+  const metrics = await (await fetch(`${base}/metrics`)).text();
+  const read = (name: string, label = '') =>
+    Number(metrics.match(new RegExp(`^${name}\\{[^}]*${label}[^}]*\\} ([\\d.e+-]+)$`, 'm'))?.[1]);
+  const stages = ['queue_wait', 'decode', 'inference', 'persist', 'end_to_end'].map((stage) => {
+    const label = `stage="${stage}"`;
+    const mean =
+      read('vireo_pipeline_stage_seconds_sum', label) /
+      read('vireo_pipeline_stage_seconds_count', label);
+    return `${stage} ${(mean * 1000).toFixed(0)} ms`;
+  });
+  const batch = read('vireo_model_batch_size_sum') / read('vireo_model_batch_size_count');
+  return `${stages.join(', ')}; mean batch ${batch.toFixed(1)}`;
 }
 
 async function main(): Promise<void> {
@@ -208,13 +224,14 @@ async function report(): Promise<void> {
   const rows: Record<string, string | number>[] = [];
   const summary: string[] = [];
   for (const variant of VARIANTS) {
-    const { saturation, runs } = await measureVariant(variant, ceiling.best);
+    const { saturation, runs, breakdown } = await measureVariant(variant, ceiling.best);
     const half = runs[1];
     const worstLive = Math.max(saturation.liveP99, ...runs.map((r) => r.liveP99));
     summary.push(
       `${variant.name}: saturation ${saturation.sustained.toFixed(1)} images/s = ` +
         `${((saturation.sustained / ceiling.best) * 100).toFixed(0)}% of the ceiling; ` +
-        `p95 at half rate ${half.p95} ms; /health/live p99 at worst ${worstLive} ms`,
+        `p95 at half rate ${half.p95} ms; /health/live p99 at worst ${worstLive} ms\n  ` +
+        `per image: ${breakdown}`,
     );
     for (const [label, run] of [
       ['overload', saturation] as const,
