@@ -129,12 +129,15 @@ function client(app: TestApp) {
 
 /** A local webhook receiver: answers each request with the next status of `statuses` (then the last). */
 async function startReceiver(statuses: number[]) {
-  const received: { headers: IncomingHttpHeaders; body: string }[] = [];
+  const received: { path: string; headers: IncomingHttpHeaders; body: string }[] = [];
   const server: Server = createServer(async (req, res) => {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
-    received.push({ headers: req.headers, body: Buffer.concat(chunks).toString('utf8') });
+    const body = Buffer.concat(chunks).toString('utf8');
+    received.push({ path: req.url ?? '', headers: req.headers, body });
     res.statusCode = statuses[Math.min(received.length - 1, statuses.length - 1)];
+    // A redirect the sender must not follow.
+    if (res.statusCode >= 300 && res.statusCode < 400) res.setHeader('location', '/elsewhere');
     res.end();
   });
   server.listen(0, '127.0.0.1');
@@ -365,9 +368,9 @@ describe.each(backends)('realtime pipeline on %s', (_name, boot) => {
     }
   });
 
-  it('lists a job that failed every attempt with its error and retries it (admin scope)', async () => {
+  it('lists a job that failed every attempt (a redirect, not followed) with its error and retries it (admin scope)', async () => {
     const owner = await c.newOwner();
-    const receiver = await startReceiver([503]);
+    const receiver = await startReceiver([302]);
     try {
       const created = await c.api('/v1/webhooks', {
         method: 'POST',
@@ -385,7 +388,9 @@ describe.each(backends)('realtime pipeline on %s', (_name, boot) => {
         );
       }, 15_000);
       expect(failed).toMatchObject({ queue: 'deliver-webhook', state: 'failed', attemptsMade: 2 });
-      expect(failed.error).toMatch(/answered 503/);
+      expect(failed.error).toMatch(/answered 302/);
+      // Redirects are not followed: every attempt went to the webhook's own URL.
+      expect(receiver.received.map((r) => r.path)).toEqual(['/hook', '/hook']);
       expect((await c.api('/v1/admin/jobs', { as: owner.headers })).status).toBe(403);
 
       receiver.statuses.splice(0, 1, 200);
