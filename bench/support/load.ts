@@ -2,6 +2,8 @@ import autocannon from 'autocannon';
 
 export interface LoadResult {
   name: string;
+  /** Requests answered with a 2xx. */
+  succeeded: number;
   requestsPerSec: number;
   p50Ms: number;
   p99Ms: number;
@@ -40,6 +42,7 @@ export async function runLoad(name: string, options: LoadOptions): Promise<LoadR
   });
   return {
     name,
+    succeeded: result['2xx'],
     requestsPerSec: result.requests.average,
     p50Ms: result.latency.p50,
     p99Ms: result.latency.p99,
