@@ -15,13 +15,12 @@ import { ImageEvents } from '../events/image-events';
 import { imageSnapshot } from '../events/image-snapshot';
 import { RealtimeMetrics } from '../realtime-metrics';
 import { WebhookAnnouncer } from '../webhooks/webhook-announcer';
-import { decodeOnce } from './decoded-image';
+import { DecodedImage, decodeOnce } from './decoded-image';
 import { CleanedImage, cleanImage, UndecodableImageError } from './image-cleaner';
 import { ModerationPolicy } from './moderation-policy';
 
-interface Analysed extends CleanedImage {
-  analysis: ImageModelAnalysis;
-}
+/** The derivative, and the model's input or the bytes it decodes itself. */
+type Decoded = DecodedImage | (CleanedImage & { original: Buffer });
 
 /**
  * One `process-image` job: claim -> decode once -> embed + every production model (through
@@ -66,23 +65,26 @@ export class ImagePipeline {
   private async run(image: ImageRecord): Promise<void> {
     const original = await this.readOriginal(image);
     if (!original) return this.fail(image, 'original_missing', 'The original bytes are gone');
-    let analysed: Analysed;
+    let decoded: Decoded;
     try {
-      analysed = await this.analyse(original);
+      decoded = await this.decode(original);
     } catch (error) {
       if (!(error instanceof UndecodableImageError)) throw error;
       return this.fail(image, error.code, error.message);
     }
-    const persistStarted = performance.now();
+    // The derivative is written while the model runs: a job's time is mostly waiting.
     const key = derivativeKey(image.ownerId, image.id);
-    await this.storage.put(key, Readable.from([analysed.thumbnail]), {
-      contentType: DERIVATIVE_CONTENT_TYPE,
-    });
-    const { analysis } = analysed;
+    const [analysis] = await Promise.all([
+      this.infer(decoded),
+      this.storage.put(key, Readable.from([decoded.thumbnail]), {
+        contentType: DERIVATIVE_CONTENT_TYPE,
+      }),
+    ]);
+    const persistStarted = performance.now();
     const result = await this.processing.complete(image.id, {
       derivativeKey: key,
-      width: analysed.width,
-      height: analysed.height,
+      width: decoded.width,
+      height: decoded.height,
       quarantined: this.policy.quarantines(analysis.predictions),
       embedding: analysis.embedding,
       predictions: analysis.predictions.map(({ model, versionId, labels, latencyMs }) => ({
@@ -99,27 +101,24 @@ export class ImagePipeline {
     await this.announceProcessed(result);
   }
 
-  /** Decoded once for both outputs (or, with PIPELINE_DECODE_ONCE off, once each). */
-  private async analyse(original: Buffer): Promise<Analysed> {
-    const decodeStarted = performance.now();
-    if (this.config.realtime.decodeOnce) {
-      const { modelInput, ...cleaned } = await decodeOnce(original);
-      const inferenceStarted = this.observeSince('decode', decodeStarted);
-      const analysis = await this.models.analyzePixels(modelInput);
-      this.observeSince('inference', inferenceStarted);
-      return { ...cleaned, analysis };
-    }
-    const cleaned = await cleanImage(original);
-    const inferenceStarted = this.observeSince('decode', decodeStarted);
-    const analysis = await this.models.analyze(original);
-    this.observeSince('inference', inferenceStarted);
-    return { ...cleaned, analysis };
+  /** Decoded once for both outputs (or, with PIPELINE_DECODE_ONCE off, the model decodes again). */
+  private async decode(original: Buffer): Promise<Decoded> {
+    const started = performance.now();
+    const decoded: Decoded = this.config.realtime.decodeOnce
+      ? await decodeOnce(original)
+      : { ...(await cleanImage(original)), original };
+    this.metrics.observe('decode', performance.now() - started);
+    return decoded;
   }
 
-  private observeSince(stage: 'decode' | 'inference', started: number): number {
-    const now = performance.now();
-    this.metrics.observe(stage, now - started);
-    return now;
+  private async infer(decoded: Decoded): Promise<ImageModelAnalysis> {
+    const started = performance.now();
+    const analysis =
+      'modelInput' in decoded
+        ? await this.models.analyzePixels(decoded.modelInput)
+        : await this.models.analyze(decoded.original);
+    this.metrics.observe('inference', performance.now() - started);
+    return analysis;
   }
 
   /** Another job finished it first, or it was deleted: only an orphaned derivative is removed. */
