@@ -39,11 +39,11 @@ async function backboneCeiling(pool: InferencePool, batch: number): Promise<numb
 /** The best of one image per call and full batches, on a pool of the app's size. */
 async function measureCeiling() {
   const { inferenceThreads: threads, batchMaxSize, backend } = DEFAULTS.model;
-  const pool = await InferencePool.start({ threads, backend });
+  const pool = await InferencePool.start({ threads, runtime: 'tfjs', backend });
   try {
     const rates = new Map<number, number>();
     for (const batch of [1, batchMaxSize]) rates.set(batch, await backboneCeiling(pool, batch));
-    return { rates, best: Math.max(...rates.values()), backend: pool.backend };
+    return { rates, best: Math.max(...rates.values()), backend: pool.engine.backend };
   } finally {
     await pool.close();
   }
@@ -62,7 +62,7 @@ async function servingApp(batchMaxSize: number) {
   });
   await app.app.listen({ port, host: '127.0.0.1' });
   const base = `http://127.0.0.1:${port}`;
-  return { app, base, backend: () => app.app.get(ModelRuntime).backend };
+  return { app, base, backend: () => app.app.get(ModelRuntime).engine?.backend };
 }
 
 /** The JPEG (at BENCH_BODY_PATH) as the raw body of every request. */

@@ -12,11 +12,11 @@ import {
   RecordNotFoundError,
 } from '../../persistence';
 import { ObjectStorage } from '../../storage/object-storage';
-import { HeadModel } from '../head-model';
 import { invalidArtifact, modelNotFound, modelVersionNotFound } from '../model-errors';
 import { ArtifactFile, ModelRegistry, ModelSummary, NewVersionRequest } from '../model-registry';
-import { MODERATION_MODEL } from '../runtime';
+import { ModelRuntime, MODERATION_MODEL } from '../runtime';
 import { checkArtifactFiles, MODEL_JSON } from './artifact-files';
+import { checkHeadArchitecture } from './head-architecture';
 import { registerBundledModel } from './bundled-model';
 
 /** Model names are URL path segments and storage key parts. */
@@ -37,6 +37,7 @@ export class StoredModelRegistry extends ModelRegistry implements OnModuleInit {
     @Inject(ObjectStorage) private readonly storage: ObjectStorage,
     @Inject(Broadcaster) private readonly broadcaster: Broadcaster,
     @Inject(AppConfig) private readonly config: AppConfig,
+    @Inject(ModelRuntime) private readonly runtime: ModelRuntime,
   ) {
     super();
   }
@@ -79,7 +80,8 @@ export class StoredModelRegistry extends ModelRegistry implements OnModuleInit {
         'model_too_large',
       );
     }
-    (await HeadModel.load(artifacts, labels.length)).dispose();
+    checkHeadArchitecture(artifacts);
+    await this.runtime.checkHead(artifacts, labels.length);
     const prefix = `models/${name}/${randomUUID()}/`;
     await this.putFiles(prefix, request.files);
     try {

@@ -1,12 +1,21 @@
 import { Worker } from 'node:worker_threads';
-import type { BackboneOutput } from './backbone';
-import type { TfBackendName } from './backend';
-import { InferenceReply, InferenceWorkerData, RunRequest } from './inference-messages';
+import { AppError } from '../../../common/app-error';
+import type { InferenceEngine } from './inference-engine';
+import {
+  InferenceReply,
+  InferenceRequest,
+  InferenceWorkerData,
+  ThreadError,
+} from './inference-messages';
 
 interface Call {
-  resolve: (output: BackboneOutput) => void;
+  resolve: (output: unknown) => void;
   reject: (error: Error) => void;
 }
+
+/** A request as sent by a caller: the thread numbers it. */
+type DistributiveOmit<T, K extends keyof T> = T extends unknown ? Omit<T, K> : never;
+export type ThreadRequest = DistributiveOmit<InferenceRequest, 'id'>;
 
 /** The thread ended; the calls it had are lost. */
 export class InferenceThreadExitedError extends Error {
@@ -22,7 +31,9 @@ export class InferenceThread {
 
   private constructor(
     private readonly worker: Worker,
-    readonly backend: TfBackendName,
+    readonly engine: InferenceEngine,
+    /** Why `auto` runs TF.js here, when ONNX Runtime did not start. */
+    readonly fallback?: string,
   ) {
     worker.on('message', (reply: InferenceReply) => this.settle(reply));
     worker.on('error', (error) => this.exited(error));
@@ -54,7 +65,7 @@ export class InferenceThread {
       const ready = (reply: InferenceReply) => {
         if (reply.type !== 'ready') return fail(new Error(`The thread sent ${reply.type} first`));
         detach();
-        resolve(new InferenceThread(worker, reply.backend));
+        resolve(new InferenceThread(worker, reply.engine, reply.fallback));
       };
       worker.on('error', fail);
       worker.on('exit', exitedEarly);
@@ -67,14 +78,16 @@ export class InferenceThread {
     return this.calls.size;
   }
 
-  /** Runs `count` images on this thread; `pixels` is transferred (detached here). */
-  run(pixels: Float32Array, count: number): Promise<BackboneOutput> {
+  /** Sends `request`; its typed arrays are transferred (detached here). */
+  call<T>(request: ThreadRequest): Promise<T> {
     const id = this.nextId++;
-    const request: RunRequest = { id, pixels, count };
-    return new Promise((resolve, reject) => {
+    const transfer = Object.values(request).flatMap((value: unknown) =>
+      value instanceof Float32Array ? [value.buffer as ArrayBuffer] : [],
+    );
+    return new Promise<T>((resolve, reject) => {
       // Throws (e.g. for a detached buffer) before the call is counted.
-      this.worker.postMessage(request, [pixels.buffer as ArrayBuffer]);
-      this.calls.set(id, { resolve, reject });
+      this.worker.postMessage({ ...request, id }, transfer);
+      this.calls.set(id, { resolve: resolve as (output: unknown) => void, reject });
     });
   }
 
@@ -93,7 +106,7 @@ export class InferenceThread {
     const call = this.calls.get(reply.id);
     this.calls.delete(reply.id);
     if (reply.type === 'result') call?.resolve(reply.output);
-    else call?.reject(new Error(reply.message));
+    else call?.reject(rebuiltError(reply.error));
   }
 
   private exited(error: Error): void {
@@ -104,4 +117,8 @@ export class InferenceThread {
     this.terminating = true;
     this.exitHandler(error);
   }
+}
+
+function rebuiltError({ message, status, code }: ThreadError): Error {
+  return status && code ? new AppError(status, code, message) : new Error(message);
 }

@@ -1,21 +1,25 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { join } from 'node:path';
 import { AppConfig } from '../../../config';
 import { ReadinessRegistry } from '../../health/readiness.registry';
 import { MetricsService } from '../../metrics/metrics.service';
 import { concatPixels, ImageOutput, splitBackboneOutput } from './backbone';
-import type { TfBackendName } from './backend';
+import type * as tf from '@tensorflow/tfjs';
 import { Batcher } from './batcher';
 import { MODERATION_LABELS, MODERATION_MODEL, PIXELS_PER_IMAGE } from './bundled-mobilenet';
 import { preprocessImage } from './image-preprocessor';
 import { InferencePool } from './inference-pool';
-import { ImageAnalysis, ModelRuntime } from './model-runtime';
+import { describeEngine, InferenceEngine } from './inference-engine';
+import { ImageAnalysis, ModelRuntime, RuntimeHead } from './model-runtime';
+import { bundledOnnxModel } from './onnx/bundled-onnx-model';
 import { rankLabels } from './rank-labels';
 import { RuntimeMetrics } from './runtime-metrics';
 
 /**
  * ModelRuntime over an InferencePool: bytes are preprocessed here (sharp, off the event
- * loop), micro-batched, and run on the pool's threads. The pool starts at boot when
- * MODEL_PRELOAD is on (readiness fails until it is up), else on the first call.
+ * loop), micro-batched, and run on the pool's threads, heads too. The pool starts at boot
+ * when MODEL_PRELOAD is on (readiness fails until it is up), else on the first call. For the
+ * onnx runtime, the bundled backbone is converted to ONNX first (or read from DATA_DIR).
  */
 @Injectable()
 export class PooledModelRuntime
@@ -41,13 +45,13 @@ export class PooledModelRuntime
       maxDelayMs: batchMaxDelayMs,
     });
     this.metrics = new RuntimeMetrics(metrics.registry, {
-      backend: () => this.backend,
+      engine: () => this.engine,
       threads: () => this.pool?.size ?? 0,
     });
   }
 
-  get backend(): TfBackendName | null {
-    return this.pool?.backend ?? null;
+  get engine(): InferenceEngine | null {
+    return this.pool?.engine ?? null;
   }
 
   onModuleInit(): void {
@@ -68,6 +72,23 @@ export class PooledModelRuntime
     return { embedding, moderation: rankLabels(MODERATION_LABELS, scores) };
   }
 
+  async loadHead(artifacts: tf.io.ModelArtifacts, labelCount: number): Promise<RuntimeHead> {
+    const pool = await this.load();
+    const key = await pool.loadHead({ artifacts, labelCount });
+    return {
+      // A copy goes to the thread: the caller keeps its embeddings.
+      run: (embeddings, count) => pool.runHead(key, embeddings.slice(), count),
+      dispose: () => pool.unloadHead(key),
+    };
+  }
+
+  async checkHead(
+    artifacts: tf.io.ModelArtifacts,
+    labelCount: number,
+  ): Promise<{ probeMs: number }> {
+    return (await this.load()).checkHead({ artifacts, labelCount });
+  }
+
   async onApplicationShutdown(): Promise<void> {
     this.batcher.close();
     const pool = await this.loading?.catch(() => undefined);
@@ -80,14 +101,22 @@ export class PooledModelRuntime
   }
 
   private async startPool(): Promise<InferencePool> {
-    const { inferenceThreads, backend } = this.config.model;
+    const { inferenceThreads, backend, runtime } = this.config.model;
     const started = Date.now();
     try {
-      this.pool = await InferencePool.start({ threads: inferenceThreads, backend });
+      const onnxModel = runtime === 'tfjs' ? undefined : await this.onnxModel();
+      this.pool = await InferencePool.start({
+        threads: inferenceThreads,
+        runtime,
+        backend,
+        onnxModel,
+      });
       this.loadError = undefined;
+      if (this.pool.fallback) this.logger.warn(`${this.pool.fallback}; running TF.js`);
       this.logger.log(
-        `Model ${MODERATION_MODEL.name} v${MODERATION_MODEL.version} loaded on TF.js backend ` +
-          `${this.pool.backend} in ${inferenceThreads} thread(s) (${Date.now() - started} ms)`,
+        `Model ${MODERATION_MODEL.name} v${MODERATION_MODEL.version} loaded on ` +
+          `${describeEngine(this.pool.engine)} in ${inferenceThreads} thread(s) ` +
+          `(${Date.now() - started} ms)`,
       );
       return this.pool;
     } catch (error) {
@@ -95,6 +124,22 @@ export class PooledModelRuntime
       this.loadError = error as Error;
       this.logger.error(`The model failed to load: ${this.loadError.message}`);
       throw error;
+    }
+  }
+
+  /** The converted backbone; under `auto`, a failed conversion means TF.js, not a failure. */
+  private async onnxModel(): Promise<Uint8Array | undefined> {
+    const dir = join(this.config.dataDir, 'models');
+    try {
+      const model = await bundledOnnxModel(dir, (message) => this.logger.warn(message));
+      this.logger.log(
+        `ONNX backbone ${model.converted ? 'converted to' : 'read from'} ${model.path}`,
+      );
+      return model.bytes;
+    } catch (error) {
+      if (this.config.model.runtime === 'onnx') throw error;
+      this.logger.warn(`Could not convert the backbone to ONNX: ${(error as Error).message}`);
+      return undefined;
     }
   }
 
@@ -113,7 +158,7 @@ export class PooledModelRuntime
     const model = `${MODERATION_MODEL.name}@${MODERATION_MODEL.version}`;
     if (this.pool) {
       if (this.pool.size === 0) throw new Error('No inference thread is running');
-      return { model, backend: this.pool.backend, threads: this.pool.size };
+      return { model, ...this.pool.engine, threads: this.pool.size };
     }
     if (this.loadError) throw new Error(`The model failed to load: ${this.loadError.message}`);
     if (this.loading) throw new Error('The model is loading');

@@ -11,7 +11,6 @@ import { Broadcaster } from '../../broadcast/broadcaster';
 import { ReadinessRegistry } from '../../health/readiness.registry';
 import { ModelRepository, ModelVersionRecord } from '../../persistence';
 import { ObjectStorage } from '../../storage/object-storage';
-import { HeadModel } from '../head-model';
 import { modelNotFound, modelVersionNotFound } from '../model-errors';
 import {
   ImageModelAnalysis,
@@ -30,6 +29,7 @@ import {
   ModelRuntime,
   PIXELS_PER_IMAGE,
   rankLabels,
+  RuntimeHead,
 } from '../runtime';
 import { LoadedModel } from './loaded-model';
 import { batchSizeOf, describeVersion, IMAGE_INPUT, isBackbone, tensorInput } from './tensor-specs';
@@ -290,13 +290,13 @@ export class TfjsModelServer
 
   private async load(record: ModelVersionRecord): Promise<LoadedModel> {
     const started = Date.now();
-    let head: HeadModel | null = null;
+    let head: RuntimeHead | null = null;
     if (isBackbone(record)) {
       // The runtime loads the backbone; one pass makes sure it is up.
       await this.runtime.analyzePixels(new Float32Array(PIXELS_PER_IMAGE));
     } else {
       const artifacts = await storageModelLoader(this.storage, record.artifactKey).load();
-      head = await HeadModel.load(artifacts, record.labels.length);
+      head = await this.runtime.loadHead(artifacts, record.labels.length);
     }
     return new LoadedModel(record, head, Date.now() - started);
   }
@@ -305,7 +305,7 @@ export class TfjsModelServer
     const production = [...this.production.values()].map(
       ({ record }) => `${record.modelName}@${record.version}`,
     );
-    if (this.synced) return { backend: this.runtime.backend, heads: 'cpu', production };
+    if (this.synced) return { ...this.runtime.engine, production };
     if (this.syncError) throw new Error(`The models failed to load: ${this.syncError.message}`);
     if (this.initialSync) throw new Error('The models are loading');
     return { production, loaded: false };
