@@ -13,14 +13,18 @@ import {
 } from '../../persistence';
 import { ObjectStorage } from '../../storage/object-storage';
 import { invalidArtifact, modelNotFound, modelVersionNotFound } from '../model-errors';
-import { ArtifactFile, ModelRegistry, ModelSummary, NewVersionRequest } from '../model-registry';
+import {
+  ArtifactFile,
+  MODEL_NAME_PATTERN,
+  ModelRegistry,
+  ModelSummary,
+  NewVersionRequest,
+} from '../model-registry';
 import { ModelRuntime, MODERATION_MODEL } from '../runtime';
 import { checkArtifactFiles, MODEL_JSON } from './artifact-files';
 import { checkHeadArchitecture } from './head-architecture';
 import { registerBundledModel } from './bundled-model';
 
-/** Model names are URL path segments and storage key parts. */
-const MODEL_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 const MAX_LABELS = 1000;
 
 /**
@@ -179,7 +183,7 @@ function checkModelName(name: string): void {
       'bundled_model',
     );
   }
-  if (!MODEL_NAME.test(name)) {
+  if (!MODEL_NAME_PATTERN.test(name)) {
     throw new AppError(
       HttpStatus.BAD_REQUEST,
       'invalid_model_name',

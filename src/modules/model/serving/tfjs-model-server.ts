@@ -95,8 +95,16 @@ export class TfjsModelServer
     this.cache.clear();
   }
 
-  async predict(image: Buffer, topK = this.config.model.topK): Promise<ModelPrediction[]> {
-    const { predictions } = await this.analyze(image);
+  async predict(
+    image: Buffer,
+    topK = this.config.model.topK,
+    only?: string,
+  ): Promise<ModelPrediction[]> {
+    const leased =
+      only === undefined
+        ? await this.leaseProduction()
+        : [await this.leaseVersion(await this.findRecord(only))];
+    const { predictions } = await this.analyzeWith(image, leased);
     return predictions.map(({ model, version, labels }) => ({
       model,
       version,
@@ -105,20 +113,25 @@ export class TfjsModelServer
   }
 
   async analyze(image: Buffer): Promise<ImageModelAnalysis> {
+    return this.analyzeWith(image, await this.leaseProduction());
+  }
+
+  /** One backbone pass, then each leased model's labels; releases them. */
+  private async analyzeWith(image: Buffer, leased: LoadedModel[]): Promise<ImageModelAnalysis> {
     const started = performance.now();
-    const leased = await this.leaseProduction();
     try {
       const analysis = await this.runtime.embedAndModerate(image);
-      const predictions: VersionPrediction[] = [];
-      // One head after another, each its own turn of the event loop.
-      for (const { head, record } of leased) {
-        const labels = head
-          ? rankLabels(record.labels, await head.run(analysis.embedding, 1))
-          : analysis.moderation;
-        const { modelName, version, id } = record;
-        const latencyMs = performance.now() - started;
-        predictions.push({ model: modelName, version, versionId: id, labels, latencyMs });
-      }
+      // Heads run in the inference threads, side by side.
+      const predictions = await Promise.all(
+        leased.map(async ({ head, record }): Promise<VersionPrediction> => {
+          const labels = head
+            ? rankLabels(record.labels, await head.run(analysis.embedding, 1))
+            : analysis.moderation;
+          const { modelName, version, id } = record;
+          const latencyMs = performance.now() - started;
+          return { model: modelName, version, versionId: id, labels, latencyMs };
+        }),
+      );
       return { embedding: { model: BACKBONE_NAME, vector: analysis.embedding }, predictions };
     } finally {
       for (const model of leased) model.release();
