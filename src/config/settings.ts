@@ -122,7 +122,7 @@ export const SETTINGS = {
     schema: positiveInt,
     default: String(64 * 1024 * 1024),
     description:
-      'Largest body of `/v2` inference requests (JSON or binary tensor data), in bytes (413 above it).',
+      'Largest body of a `/v2` inference request (JSON or binary tensor data), in bytes (413 above it).',
   },
   MAX_JSON_BYTES: {
     schema: positiveInt,
@@ -215,19 +215,19 @@ export const SETTINGS = {
     schema: z.enum(INFERENCE_RUNTIMES),
     default: 'auto',
     description:
-      'Runtime of the bundled backbone: `onnx` (ONNX Runtime, converted from the TF.js weights on first boot and cached in DATA_DIR), `tfjs`, or `auto` (onnx where onnxruntime-node loads, else tfjs).',
+      'Backbone runtime: `onnx` (converted from the TF.js weights, cached in DATA_DIR), `tfjs`, or `auto` (onnx where it loads).',
   },
   TF_BACKEND: {
     schema: z.enum(TF_BACKENDS),
     default: 'auto',
     description:
-      'TF.js backend (the tfjs runtime, and heads): `auto` picks tensorflow (tfjs-node), else wasm, else cpu.',
+      'TF.js backend (tfjs runtime, and heads): `auto` picks tensorflow (tfjs-node), else wasm, else cpu.',
   },
   INFERENCE_THREADS: {
     schema: nonNegativeInt,
     default: '0',
     description:
-      'Inference worker threads (backbone and heads, one intra-op thread each). 0: one per core for onnx, one per spare core (cores - 1, at least 1) for tfjs.',
+      'Inference threads (backbone and heads). 0: one per core for onnx, one per spare core (at least 1) for tfjs.',
   },
   BATCH_MAX_SIZE: {
     schema: positiveInt,
