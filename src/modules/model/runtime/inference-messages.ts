@@ -24,7 +24,9 @@ export type InferenceRequest =
   | { type: 'load-head'; id: number; key: string; head: HeadSpec }
   | { type: 'check-head'; id: number; head: HeadSpec }
   | { type: 'run-head'; id: number; key: string; embeddings: Float32Array; count: number }
-  | { type: 'unload-head'; id: number; key: string };
+  | { type: 'unload-head'; id: number; key: string }
+  /** Finish what was sent before, free everything, end the thread. */
+  | { type: 'close'; id: number };
 
 /** What the failed call threw: an AppError keeps its status and code across the thread. */
 export interface ThreadError {

@@ -10,7 +10,8 @@ import { InferenceThread, InferenceThreadExitedError } from './inference-thread'
  */
 const FAKE_THREAD = `
   const { parentPort, threadId } = require('node:worker_threads');
-  parentPort.on('message', ({ id, count }) => {
+  parentPort.on('message', ({ type, id, count }) => {
+    if (type === 'close') process.exit(0);
     if (count === 0) process.exit(3);
     const output = { count, scores: new Float32Array([threadId]), embeddings: new Float32Array(0) };
     setTimeout(() => parentPort.postMessage({ type: 'result', id, output }), count * 10);

@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import { AppError } from '../../../common/app-error';
 import type { InferenceEngine } from './inference-engine';
@@ -7,6 +8,9 @@ import {
   InferenceWorkerData,
   ThreadError,
 } from './inference-messages';
+
+/** How long a closing thread may take to finish its calls before it is terminated. */
+const CLOSE_TIMEOUT_MS = 30_000;
 
 interface Call {
   resolve: (output: unknown) => void;
@@ -27,6 +31,7 @@ export class InferenceThread {
   private readonly calls = new Map<number, Call>();
   private nextId = 0;
   private terminating = false;
+  private ended = false;
   private exitHandler: (error: Error) => void = () => {};
 
   private constructor(
@@ -96,9 +101,18 @@ export class InferenceThread {
     this.exitHandler = handler;
   }
 
+  /**
+   * Lets the thread finish the calls it has, then end (see inference-worker.ts); forced after
+   * CLOSE_TIMEOUT_MS. A thread that never started its model is terminated at once.
+   */
   async terminate(): Promise<void> {
     this.terminating = true;
-    await this.worker.terminate();
+    if (this.ended) return;
+    const exited = once(this.worker, 'exit');
+    this.worker.postMessage({ type: 'close', id: this.nextId++ } satisfies InferenceRequest);
+    const force = setTimeout(() => void this.worker.terminate(), CLOSE_TIMEOUT_MS).unref();
+    await exited;
+    clearTimeout(force);
   }
 
   private settle(reply: InferenceReply): void {
@@ -110,6 +124,7 @@ export class InferenceThread {
   }
 
   private exited(error: Error): void {
+    this.ended = true;
     const calls = [...this.calls.values()];
     this.calls.clear();
     for (const call of calls) call.reject(error);

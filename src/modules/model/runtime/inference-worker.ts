@@ -15,7 +15,8 @@ import { OnnxBackbone } from './onnx/onnx-backbone';
 /**
  * The body of one inference thread: the backbone (ONNX Runtime or TF.js) and every loaded
  * head (TF.js), running requests one at a time in arrival order. A failure to start is an
- * uncaught error: the thread exits with it.
+ * uncaught error: the thread exits with it. It ends itself on `close`, after the requests
+ * before it: terminating a thread while ONNX Runtime runs aborts the whole process.
  */
 async function serve(): Promise<void> {
   const port = parentPort;
@@ -27,6 +28,14 @@ async function serve(): Promise<void> {
   const heads = new HeadHost(data, backbone);
   let previous = Promise.resolve();
   port.on('message', (request: InferenceRequest) => {
+    if (request.type === 'close') {
+      previous = previous.then(() => {
+        heads.dispose();
+        backbone.dispose();
+        process.exit(0);
+      });
+      return;
+    }
     previous = previous.then(async () => {
       try {
         const output = await handle(request, backbone, heads);
@@ -58,7 +67,7 @@ async function loadBackbone(
 }
 
 async function handle(
-  request: InferenceRequest,
+  request: Exclude<InferenceRequest, { type: 'close' }>,
   backbone: Backbone,
   heads: HeadHost,
 ): Promise<object | undefined> {
@@ -110,6 +119,10 @@ class HeadHost {
   unload(key: string): void {
     this.heads.get(key)?.dispose();
     this.heads.delete(key);
+  }
+
+  dispose(): void {
+    for (const key of [...this.heads.keys()]) this.unload(key);
   }
 
   /** Under the tfjs runtime, the backbone chose the backend already. */

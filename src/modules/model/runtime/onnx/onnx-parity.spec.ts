@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SHAPES, testImages } from '../../../../../test/support/images';
 import { concatPixels, TfjsBackbone } from '../backbone';
-import { EMBEDDING_SIZE } from '../bundled-mobilenet';
+import { EMBEDDING_SIZE, PIXELS_PER_IMAGE } from '../bundled-mobilenet';
 import { preprocessImage } from '../image-preprocessor';
 import { InferencePool } from '../inference-pool';
 import { bundledOnnxModel } from './bundled-onnx-model';
@@ -110,5 +110,17 @@ describe('The bundled model converted to ONNX, against TF.js', () => {
     expect(onnxPredictions).toEqual(tfjsPredictions);
     tf.dispose([x, y]);
     head.dispose();
+  });
+
+  it('finishes the calls in flight when closed (terminating a run aborts the process)', async () => {
+    const pixels = new Float32Array(4 * PIXELS_PER_IMAGE);
+    const calls = Array.from({ length: 4 }, () => onnx.run(pixels.slice(), 4));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+
+    await onnx.close();
+
+    const outputs = await Promise.all(calls);
+    expect(outputs.map((output) => output.count)).toEqual([4, 4, 4, 4]);
+    expect(onnx.size).toBe(0);
   });
 });
