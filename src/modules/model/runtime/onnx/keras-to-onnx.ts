@@ -1,14 +1,6 @@
 import type { Weight } from './keras-weights';
 import { OnnxGraph } from './onnx-graph';
-
-/** A layer of a functional Keras model's JSON, as TF.js stores it. */
-interface LayerJson {
-  name: string;
-  class_name: string;
-  config: Record<string, unknown>;
-  /** Per call: its inputs, each [layer name, node index, tensor index, kwargs]. */
-  inbound_nodes: [string, number, number, unknown][][];
-}
+import type { LayerJson } from '../keras-json';
 
 interface FunctionalTopology {
   class_name: string;
