@@ -1,5 +1,6 @@
 /**
- * Images/s of the bundled MobileNetV2 (moderation scores + embedding in one pass):
+ * Images/s of the bundled MobileNetV2 on the TF.js runtime (INFERENCE_RUNTIME=tfjs; both
+ * runtimes side by side: bench/inference.ts), moderation scores + embedding in one pass:
  * - tensor in: preprocessed pixels straight into the backbone, in this thread and through
  *   the inference pool with 1 and 2 threads, one image per call and batches of 8;
  * - bytes in: 640x480 JPEGs through ModelRuntime (sharp preprocessing, micro-batching,
@@ -51,7 +52,7 @@ async function main(): Promise<void> {
   const pools = await Promise.all(
     [1, 2].map((threads) => InferencePool.start({ threads, runtime: 'tfjs', backend: 'auto' })),
   );
-  const config = AppConfig.fromEnv({ INFERENCE_THREADS: '2' });
+  const config = AppConfig.fromEnv({ INFERENCE_THREADS: '2', INFERENCE_RUNTIME: 'tfjs' });
   const runtime = new PooledModelRuntime(
     config,
     new ReadinessRegistry(),

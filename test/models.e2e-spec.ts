@@ -563,7 +563,10 @@ describe('a graph-model head (TF.js GraphDef JSON, written by hand)', () => {
       version: 1,
       status: 'staged',
       labels: LABELS,
-      metrics: { parameterCount: EMBEDDING_SIZE * LABELS.length + LABELS.length },
+      metrics: {
+        parameterCount: EMBEDDING_SIZE * LABELS.length + LABELS.length,
+        probeMs: expect.any(Number),
+      },
     });
     await registry(a).promote(GRAPH_HEAD, 1);
 

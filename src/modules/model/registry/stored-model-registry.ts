@@ -85,7 +85,7 @@ export class StoredModelRegistry extends ModelRegistry implements OnModuleInit {
       );
     }
     checkHeadArchitecture(artifacts);
-    await this.runtime.checkHead(artifacts, labels.length);
+    const { probeMs } = await this.runtime.checkHead(artifacts, labels.length);
     const prefix = `models/${name}/${randomUUID()}/`;
     await this.putFiles(prefix, request.files);
     try {
@@ -93,7 +93,8 @@ export class StoredModelRegistry extends ModelRegistry implements OnModuleInit {
       return await this.models.createVersion(name, {
         artifactKey: `${prefix}${MODEL_JSON}`,
         labels,
-        metrics: { parameterCount },
+        // The probe batch's time in an inference thread: what one full micro-batch costs.
+        metrics: { parameterCount, probeMs: Math.round(probeMs * 100) / 100 },
       });
     } catch (error) {
       await this.deleteFiles(prefix, request.files);

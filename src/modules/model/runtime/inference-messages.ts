@@ -40,3 +40,10 @@ export type InferenceReply =
   | { type: 'ready'; engine: InferenceEngine; fallback?: string }
   | { type: 'result'; id: number; output: unknown }
   | { type: 'failed'; id: number; error: ThreadError };
+
+/** The buffers of a message's Float32Array fields: transferred, not copied. */
+export function transferablesOf(message: object | undefined): ArrayBuffer[] {
+  return Object.values(message ?? {}).flatMap((value: unknown) =>
+    value instanceof Float32Array ? [value.buffer as ArrayBuffer] : [],
+  );
+}

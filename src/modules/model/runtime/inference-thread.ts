@@ -7,6 +7,7 @@ import {
   InferenceRequest,
   InferenceWorkerData,
   ThreadError,
+  transferablesOf,
 } from './inference-messages';
 
 /** How long a closing thread may take to finish its calls before it is terminated. */
@@ -86,12 +87,9 @@ export class InferenceThread {
   /** Sends `request`; its typed arrays are transferred (detached here). */
   call<T>(request: ThreadRequest): Promise<T> {
     const id = this.nextId++;
-    const transfer = Object.values(request).flatMap((value: unknown) =>
-      value instanceof Float32Array ? [value.buffer as ArrayBuffer] : [],
-    );
     return new Promise<T>((resolve, reject) => {
       // Throws (e.g. for a detached buffer) before the call is counted.
-      this.worker.postMessage({ ...request, id }, transfer);
+      this.worker.postMessage({ ...request, id }, transferablesOf(request));
       this.calls.set(id, { resolve: resolve as (output: unknown) => void, reject });
     });
   }

@@ -9,6 +9,7 @@ import {
   InferenceRequest,
   InferenceWorkerData,
   ThreadError,
+  transferablesOf,
 } from './inference-messages';
 import { OnnxBackbone } from './onnx/onnx-backbone';
 
@@ -39,10 +40,7 @@ async function serve(): Promise<void> {
     previous = previous.then(async () => {
       try {
         const output = await handle(request, backbone, heads);
-        const transfer = Object.values(output ?? {}).flatMap((value: unknown) =>
-          value instanceof Float32Array ? [value.buffer as ArrayBuffer] : [],
-        );
-        reply({ type: 'result', id: request.id, output }, transfer);
+        reply({ type: 'result', id: request.id, output }, transferablesOf(output));
       } catch (error) {
         reply({ type: 'failed', id: request.id, error: threadError(error as Error) });
       }
