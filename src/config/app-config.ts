@@ -139,7 +139,9 @@ export class AppConfig {
     this.model = {
       runtime: s.INFERENCE_RUNTIME,
       backend: s.TF_BACKEND,
-      inferenceThreads: s.INFERENCE_THREADS || defaultInferenceThreads(s.INFERENCE_RUNTIME),
+      // A core is left to HTTP and decoding: on 2 cores one ONNX thread served more than two
+      // (bench/inference.ts, section 3), and kept /health/live faster.
+      inferenceThreads: s.INFERENCE_THREADS || Math.max(1, cpus().length - 1),
       batchMaxSize: s.BATCH_MAX_SIZE,
       batchMaxDelayMs: s.BATCH_MAX_DELAY_MS,
       topK: s.PREDICT_TOP_K,
@@ -205,14 +207,4 @@ function splitList(value: string): string[] {
 
 function emptyToUndefined(value: string | undefined): string | undefined {
   return value === '' ? undefined : value;
-}
-
-/**
- * One ONNX Runtime session per core (each single-threaded: two beat one two-thread session
- * on a shared 2-core machine, bench/inference.ts); TF.js leaves a core to the event loop and
- * decoding, which measured faster there.
- */
-function defaultInferenceThreads(runtime: InferenceRuntimeSetting): number {
-  const cores = cpus().length;
-  return runtime === 'tfjs' ? Math.max(1, cores - 1) : cores;
 }

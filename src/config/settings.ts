@@ -227,7 +227,7 @@ export const SETTINGS = {
     schema: nonNegativeInt,
     default: '0',
     description:
-      'Inference threads (backbone and heads). 0: one per core for onnx, one per spare core (at least 1) for tfjs.',
+      'Inference worker threads (backbone and heads). 0: one per spare core (cores - 1, at least 1).',
   },
   BATCH_MAX_SIZE: {
     schema: positiveInt,

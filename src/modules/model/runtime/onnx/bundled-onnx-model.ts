@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { EMBEDDING_LAYER, readBundledMobileNet } from '../bundled-mobilenet';
@@ -65,11 +65,13 @@ async function readIntact(path: string): Promise<Uint8Array | undefined> {
 /** The checksum last: a reader never takes a half-written or stale graph for a good one. */
 async function writeAtomically(dir: string, path: string, bytes: Uint8Array): Promise<void> {
   await mkdir(dir, { recursive: true });
-  const temporary = `${path}.${process.pid}.tmp`;
-  await writeFile(temporary, bytes);
-  await rename(temporary, path);
-  await writeFile(`${path}.sha256.${process.pid}.tmp`, sha256(bytes));
-  await rename(`${path}.sha256.${process.pid}.tmp`, `${path}.sha256`);
+  // Names of their own: replicas (or runtimes in one process) may convert at the same time.
+  const graph = `${path}.${randomUUID()}.tmp`;
+  const sum = `${path}.sha256.${randomUUID()}.tmp`;
+  await writeFile(graph, bytes);
+  await rename(graph, path);
+  await writeFile(sum, sha256(bytes));
+  await rename(sum, `${path}.sha256`);
 }
 
 function sha256(...parts: (string | Uint8Array)[]): string {
