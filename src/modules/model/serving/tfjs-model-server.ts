@@ -100,11 +100,12 @@ export class TfjsModelServer
     topK = this.config.model.topK,
     only?: string,
   ): Promise<ModelPrediction[]> {
-    const leased =
-      only === undefined
-        ? await this.leaseProduction()
-        : [await this.leaseVersion(await this.findRecord(only))];
-    const { predictions } = await this.analyzeWith(image, leased);
+    const models =
+      only === undefined ? undefined : [await this.leaseVersion(await this.findRecord(only))];
+    const { predictions } = await this.analyzeWith(
+      () => this.runtime.embedAndModerate(image),
+      models,
+    );
     return predictions.map(({ model, version, labels }) => ({
       model,
       version,
@@ -112,15 +113,19 @@ export class TfjsModelServer
     }));
   }
 
-  async analyze(image: Buffer): Promise<ImageModelAnalysis> {
-    return this.analyzeWith(image, await this.leaseProduction());
+  analyze(image: Buffer): Promise<ImageModelAnalysis> {
+    return this.analyzeWith(() => this.runtime.embedAndModerate(image));
   }
 
-  /** One backbone pass, then each leased model's labels; releases them. */
-  private async analyzeWith(image: Buffer, leased: LoadedModel[]): Promise<ImageModelAnalysis> {
+  /** One backbone pass, `backbone`, then each model's labels: `models` (leased), else all. */
+  private async analyzeWith(
+    backbone: () => Promise<ImageAnalysis>,
+    models?: LoadedModel[],
+  ): Promise<ImageModelAnalysis> {
     const started = performance.now();
+    const leased = models ?? (await this.leaseProduction());
     try {
-      const analysis = await this.runtime.embedAndModerate(image);
+      const analysis = await backbone();
       // Heads run in the inference threads, side by side.
       const predictions = await Promise.all(
         leased.map(async ({ head, record }): Promise<VersionPrediction> => {
