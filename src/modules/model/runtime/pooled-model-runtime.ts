@@ -32,6 +32,7 @@ export class PooledModelRuntime
   private loading?: Promise<InferencePool>;
   private pool?: InferencePool;
   private loadError?: Error;
+  private batchesRunning = 0;
 
   constructor(
     @Inject(AppConfig) private readonly config: AppConfig,
@@ -43,6 +44,8 @@ export class PooledModelRuntime
     this.batcher = new Batcher((inputs) => this.runBatch(inputs), {
       maxBatchSize: batchMaxSize,
       maxDelayMs: batchMaxDelayMs,
+      // A thread with nothing to do takes an image at once; the delay applies while all work.
+      idle: () => this.batchesRunning < (this.pool?.size ?? 0),
     });
     this.metrics = new RuntimeMetrics(metrics.registry, {
       engine: () => this.engine,
@@ -144,13 +147,18 @@ export class PooledModelRuntime
   }
 
   private async runBatch(inputs: Float32Array[]): Promise<ImageOutput[]> {
-    const pool = await this.load();
-    this.metrics.batchSize.observe(inputs.length);
-    const stopTimer = this.metrics.batchSeconds.startTimer();
+    this.batchesRunning++;
     try {
-      return splitBackboneOutput(await pool.run(concatPixels(inputs), inputs.length));
+      const pool = await this.load();
+      this.metrics.batchSize.observe(inputs.length);
+      const stopTimer = this.metrics.batchSeconds.startTimer();
+      try {
+        return splitBackboneOutput(await pool.run(concatPixels(inputs), inputs.length));
+      } finally {
+        stopTimer();
+      }
     } finally {
-      stopTimer();
+      this.batchesRunning--;
     }
   }
 
