@@ -548,7 +548,8 @@ describe('Open Inference Protocol (/v2)', () => {
     expect(metadata.body).toEqual({
       name: 'moderation',
       versions: ['1'],
-      platform: 'tensorflowjs_tfjs',
+      // The backbone on ONNX Runtime (INFERENCE_RUNTIME=auto); heads are TF.js models.
+      platform: 'onnxruntime_onnx',
       inputs: [
         { name: 'input', datatype: 'FP32', shape: [-1, INPUT_SIZE, INPUT_SIZE, 3] },
         { name: 'image', datatype: 'BYTES', shape: [-1] },
@@ -559,6 +560,7 @@ describe('Open Inference Protocol (/v2)', () => {
     const head = await b.http().get(`/v2/models/${HEAD}/versions/2`).expect(200);
     expect(head.body).toMatchObject({
       versions: ['1', '2'],
+      platform: 'tensorflowjs_tfjs',
       inputs: [
         { name: 'embedding', datatype: 'FP32', shape: [-1, EMBEDDING_SIZE] },
         { name: 'image', datatype: 'BYTES', shape: [-1] },

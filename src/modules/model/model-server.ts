@@ -34,6 +34,8 @@ export interface ServedModelVersion {
   name: string;
   version: number;
   status: 'staged' | 'production' | 'archived';
+  /** What runs it, as the Open Inference Protocol names platforms (`<project>_<format>`). */
+  platform: 'onnxruntime_onnx' | 'tensorflowjs_tfjs';
   /** Output label names, in score order of the model's output. */
   labels: string[];
   /** Inputs it accepts: its FP32 tensor, and `image` (BYTES, encoded images) for every model. */

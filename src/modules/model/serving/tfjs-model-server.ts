@@ -144,7 +144,7 @@ export class TfjsModelServer
   }
 
   async describe(name: string, version?: number): Promise<ServedModelVersion> {
-    return describeVersion(await this.findRecord(name, version));
+    return describeVersion(await this.findRecord(name, version), this.runtime.engine);
   }
 
   async isReady(name: string, version?: number): Promise<boolean> {

@@ -7,6 +7,7 @@ const HEAD: ServedModelVersion = {
   name: 'shapes',
   version: 2,
   status: 'production',
+  platform: 'tensorflowjs_tfjs',
   labels: ['circle', 'square'],
   inputs: [
     { name: 'embedding', datatype: 'FP32', shape: [-1, 4] },
