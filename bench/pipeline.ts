@@ -217,22 +217,22 @@ async function main(): Promise<void> {
   process.env.BENCH_JPEG_PATH = join(dir, 'bench.jpg');
   await writeFile(process.env.BENCH_JPEG_PATH, await photoLikeJpeg());
   try {
-    await report();
+    await report(dir);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
 }
 
-async function report(): Promise<void> {
+async function report(cacheDir: string): Promise<void> {
   const { inferenceThreads, batchMaxSize, batchMaxDelayMs } = DEFAULTS.model;
   console.log(
     `640x480 JPEG uploads; ${inferenceThreads} inference thread(s); BATCH_MAX_SIZE ` +
       `${batchMaxSize}, BATCH_MAX_DELAY_MS ${batchMaxDelayMs}; ${DURATION_S} s per run; ` +
       `load average (1 min) ${loadavg()[0].toFixed(2)} on ${cpus().length} cores`,
   );
-  const ceiling = await measureCeiling(DEFAULTS, DURATION_S);
+  const ceiling = await measureCeiling(DEFAULTS, DURATION_S, cacheDir);
   console.log(
-    `Ceiling: raw backbone (${ceiling.backend}), tensors in, no HTTP: ${ceiling.best.toFixed(1)} images/s`,
+    `Ceiling: raw backbone (${ceiling.engine}), tensors in, no HTTP: ${ceiling.best.toFixed(1)} images/s`,
   );
   const rows: Record<string, string | number>[] = [];
   const summary: string[] = [];

@@ -7,6 +7,7 @@ import type { IncomingMessage } from 'node:http';
 import { AppModule } from './app.module';
 import { streamBinaryBodies } from './common/http/binary-body';
 import { REQUEST_ID_HEADER, requestIdFor } from './common/http/request-id';
+import { applyRouteBodyLimits } from './common/http/route-body-limit';
 import { AppConfig } from './config';
 
 /** Builds (but does not start listening) the application for `config.role`. */
@@ -29,6 +30,7 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     reply.header(REQUEST_ID_HEADER, request.id);
   });
   streamBinaryBodies(fastify);
+  applyRouteBodyLimits(fastify, { tensor: config.http.maxTensorBytes });
   // Nest 12's built-in equivalent of helmet: the same headers and defaults as helmet 8.
   app.useSecurityHeaders({ crossOriginResourcePolicy: { policy: 'same-site' } });
   if (config.http.corsOrigins.length > 0) {

@@ -1,11 +1,20 @@
 import { cpus } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { LOG_LEVELS, ROLES, SETTINGS, SettingName, Settings, TF_BACKENDS } from './settings';
+import {
+  INFERENCE_RUNTIMES,
+  LOG_LEVELS,
+  ROLES,
+  SETTINGS,
+  SettingName,
+  Settings,
+  TF_BACKENDS,
+} from './settings';
 
 export type Role = (typeof ROLES)[number];
 export type LogLevel = (typeof LOG_LEVELS)[number];
 export type TfBackendSetting = (typeof TF_BACKENDS)[number];
+export type InferenceRuntimeSetting = (typeof INFERENCE_RUNTIMES)[number];
 
 export type DatabaseConfig =
   { kind: 'pglite'; dir: string } | { kind: 'postgres'; url: string; poolSize: number };
@@ -47,6 +56,7 @@ export class AppConfig {
     publicUrl: string;
     maxUploadBytes: number;
     maxJsonBytes: number;
+    maxTensorBytes: number;
     corsOrigins: string[];
     trustProxy: string[] | false;
     shutdownTimeoutMs: number;
@@ -75,6 +85,7 @@ export class AppConfig {
   readonly webhooks: { attempts: number; timeoutMs: number; allowPrivate: boolean };
   readonly health: { checkTimeoutMs: number };
   readonly model: {
+    runtime: InferenceRuntimeSetting;
     backend: TfBackendSetting;
     inferenceThreads: number;
     batchMaxSize: number;
@@ -94,6 +105,7 @@ export class AppConfig {
       publicUrl: (s.PUBLIC_URL ?? `http://localhost:${s.PORT}`).replace(/\/+$/, ''),
       maxUploadBytes: s.MAX_UPLOAD_BYTES,
       maxJsonBytes: s.MAX_JSON_BYTES,
+      maxTensorBytes: s.MAX_TENSOR_BYTES,
       corsOrigins: splitList(s.CORS_ORIGINS),
       trustProxy: s.TRUST_PROXY === 'false' ? false : splitList(s.TRUST_PROXY),
       shutdownTimeoutMs: s.SHUTDOWN_TIMEOUT_MS,
@@ -147,7 +159,10 @@ export class AppConfig {
     };
     this.health = { checkTimeoutMs: s.HEALTH_CHECK_TIMEOUT_MS };
     this.model = {
+      runtime: s.INFERENCE_RUNTIME,
       backend: s.TF_BACKEND,
+      // A core is left to HTTP and decoding: on 2 cores one ONNX thread served more than two
+      // (bench/inference.ts, section 3), and kept /health/live faster.
       inferenceThreads: s.INFERENCE_THREADS || Math.max(1, cpus().length - 1),
       batchMaxSize: s.BATCH_MAX_SIZE,
       batchMaxDelayMs: s.BATCH_MAX_DELAY_MS,
