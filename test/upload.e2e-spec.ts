@@ -185,11 +185,12 @@ describe.each(backends)('uploads and image fetch on %s', (_name, boot) => {
   }
 
   async function storedKeys(as: Owner = owner): Promise<string[]> {
-    const [originals, derivatives] = await Promise.all([
-      h.storage.list(`originals/${as.id}/`),
-      h.storage.list(`derivatives/${as.id}/`),
-    ]);
-    return [...originals, ...derivatives].map((object) => object.key);
+    const listed = await Promise.all(
+      ['originals', 'derivatives', 'staging'].map((folder) =>
+        h.storage.list(`${folder}/${as.id}/`),
+      ),
+    );
+    return listed.flat().map((object) => object.key);
   }
 
   async function imageIds(as: Owner): Promise<string[]> {
@@ -478,6 +479,94 @@ describe.each(backends)('uploads and image fetch on %s', (_name, boot) => {
       expect(processed).toMatchObject({ status: 'processed', width: 50, height: 30 });
       const third = await complete(link.id).expect(202);
       expect(third.body).toMatchObject({ id: link.id, status: 'processed' });
+    });
+
+    it.each([2, 5, 8])(
+      'completes once for %i concurrent callers, each answered with the same image, nothing lost',
+      async (callers) => {
+        const as = await newOwner();
+        for (let round = 0; round < 3; round++) {
+          const bytes = await testImages.jpeg(20 + round, 20 + callers, '#3c3c3c');
+          const link = await startUpload(bytes, as);
+          expect((await putBytes(link, bytes)).ok).toBe(true);
+          const answers = await Promise.all(
+            Array.from({ length: callers }, () => complete(link.id, as)),
+          );
+          expect(answers.map((res) => [res.status, res.body.id, res.body.duplicate])).toEqual(
+            answers.map(() => [202, link.id, false]),
+          );
+          const image = await waitForStatus(link.id, as);
+          expect(image).toMatchObject({ status: 'processed', sha256: sha256(bytes) });
+          const content = await http()
+            .get(`/v1/images/${link.id}/content?inline=1`)
+            .set(as.headers)
+            .buffer(true)
+            .parse(binary)
+            .expect(200);
+          expect((content.body as Buffer).equals(bytes)).toBe(true);
+        }
+      },
+    );
+
+    it('completes a duplicate once for concurrent callers, each answered with the existing image', async () => {
+      const as = await newOwner();
+      const bytes = await testImages.jpeg(21, 23, '#4d4d4d');
+      const existing = await uploaded(bytes, as);
+      for (let round = 0; round < 3; round++) {
+        const link = await startUpload(bytes, as);
+        expect((await putBytes(link, bytes)).ok).toBe(true);
+        const answers = await Promise.all(Array.from({ length: 6 }, () => complete(link.id, as)));
+        expect(answers.map((res) => [res.status, res.body.id, res.body.duplicate])).toEqual(
+          answers.map(() => [200, existing.id, true]),
+        );
+        // A retry long after still answers with the existing image.
+        const retry = await complete(link.id, as).expect(200);
+        expect(retry.body).toMatchObject({ id: existing.id, duplicate: true });
+      }
+      expect(await imageIds(as)).toEqual([existing.id]);
+      expect(await storedKeys(as)).toContain(`originals/${as.id}/${existing.id}`);
+      await http().get(`/v1/images/${existing.id}/content?inline=1`).set(as.headers).expect(200);
+    });
+
+    it('takes no bytes through a link once its upload completed: refused, or never reaching the image', async () => {
+      const as = await newOwner();
+      const bytes = await testImages.noiseJpeg(8 * 1024);
+      const link = await startUpload(bytes, as);
+      expect((await putBytes(link, bytes)).ok).toBe(true);
+      await complete(link.id, as).expect(202);
+      const swapped = Buffer.from(bytes);
+      swapped[swapped.length - 100] ^= 0xff;
+      const late = await putBytes(link, swapped);
+      if (h.storeVerifiesSignatures) {
+        expect(late.status).toBe(403);
+        expect(await late.json()).toMatchObject({ error: { code: 'signed_url_revoked' } });
+      }
+      const content = await http()
+        .get(`/v1/images/${link.id}/content?inline=1`)
+        .set(as.headers)
+        .buffer(true)
+        .parse(binary)
+        .expect(200);
+      expect((content.body as Buffer).equals(bytes)).toBe(true);
+      expect((await complete(link.id, as).expect(202)).body.sha256).toBe(sha256(bytes));
+      const { strayUploads } = await h.app.app.get(UploadSweeper).sweep();
+      expect(strayUploads).toBe(late.ok ? 1 : 0);
+      expect(await storedKeys(as)).not.toContain(`staging/${as.id}/${link.id}`);
+    });
+
+    it('leaves nothing under the image after a PUT through a link whose upload was deleted', async () => {
+      const as = await newOwner();
+      const bytes = await testImages.jpeg(17, 19, '#123456');
+      const link = await startUpload(bytes, as);
+      expect((await putBytes(link, bytes)).ok).toBe(true);
+      await http().delete(`/v1/images/${link.id}`).set(as.headers).expect(204);
+      expect(await storedKeys(as)).toEqual([]);
+      const late = await putBytes(link, bytes);
+      if (h.storeVerifiesSignatures) expect(late.status).toBe(403);
+      expect(await h.storage.list(`originals/${as.id}/`)).toEqual([]);
+      await complete(link.id, as).expect(404);
+      await h.app.app.get(UploadSweeper).sweep();
+      await expectNothingStored(as);
     });
 
     it('checks a declared sha256, and answers a known one with the existing image', async () => {
@@ -823,7 +912,7 @@ describe.each(backends)('uploads and image fetch on %s', (_name, boot) => {
       const link = await startUpload(bytes, as);
       expect((await putBytes(link, bytes)).ok).toBe(true);
       const never = await startUpload(await testImages.jpeg(9, 9), as);
-      expect(await storedKeys(as)).toEqual([`originals/${as.id}/${link.id}`]);
+      expect(await storedKeys(as)).toEqual([`staging/${as.id}/${link.id}`]);
       await sleep(2500);
 
       await h.jobs.add('sweep-uploads', {});

@@ -1,5 +1,5 @@
 import { Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
-import { Client } from 'minio';
+import { Client, CopyDestinationOptions, CopySourceOptions } from 'minio';
 import { randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
@@ -136,6 +136,26 @@ export class MinioStorage extends ObjectStorage implements OnModuleInit, OnModul
       if (isNotFound(error)) return null;
       throw error;
     }
+  }
+
+  async copy(sourceKey: string, targetKey: string): Promise<ObjectStat> {
+    assertValidKey(sourceKey);
+    assertValidKey(targetKey);
+    try {
+      await this.client.copyObject(
+        new CopySourceOptions({ Bucket: this.bucket, Object: sourceKey }),
+        new CopyDestinationOptions({
+          Bucket: this.bucket,
+          Object: targetKey,
+          Headers: this.encryptionHeaders(),
+        }),
+      );
+    } catch (error) {
+      throw isNotFound(error) ? new ObjectNotFoundError(sourceKey) : error;
+    }
+    const copied = await this.stat(targetKey);
+    if (!copied) throw new ObjectNotFoundError(targetKey);
+    return copied;
   }
 
   async delete(key: string): Promise<void> {

@@ -84,6 +84,12 @@ export abstract class ObjectStorage {
   /** `null` when there is no such object. */
   abstract stat(key: string): Promise<ObjectStat | null>;
 
+  /**
+   * Copies the bytes and content type of `sourceKey` to `targetKey`, replacing what was there;
+   * the target appears whole or not at all. Throws `ObjectNotFoundError` for a missing source.
+   */
+  abstract copy(sourceKey: string, targetKey: string): Promise<ObjectStat>;
+
   /** Idempotent: deleting a missing object is not an error. */
   abstract delete(key: string): Promise<void>;
 

@@ -78,3 +78,13 @@ export function uploadIncomplete(): AppError {
     'No bytes have arrived for this upload yet; PUT them to its uploadUrl first',
   );
 }
+
+/** Another complete of the same upload has held it longer than a completion may take. */
+export function completionInProgress(): AppError {
+  return new AppError(
+    HttpStatus.CONFLICT,
+    'upload_completing',
+    'This upload is being completed by another request; try again shortly',
+    { headers: { 'Retry-After': '5' } },
+  );
+}

@@ -23,6 +23,18 @@ export async function nullIfAbsent<T>(write: () => Promise<T>): Promise<T | null
   }
 }
 
+/** Runs a write; resolves with undefined when a record it refers to has just been deleted. */
+export async function unlessReferenceGone<T>(write: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await write();
+  } catch (error) {
+    if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2003') {
+      return undefined;
+    }
+    throw error;
+  }
+}
+
 function isUniqueViolation(error: unknown): error is Prisma.PrismaClientKnownRequestError {
   return error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002';
 }
