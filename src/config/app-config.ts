@@ -47,6 +47,7 @@ export class AppConfig {
     publicUrl: string;
     maxUploadBytes: number;
     maxJsonBytes: number;
+    requestTimeoutMs: number;
     corsOrigins: string[];
     trustProxy: string[] | false;
     shutdownTimeoutMs: number;
@@ -85,6 +86,7 @@ export class AppConfig {
       publicUrl: (s.PUBLIC_URL ?? `http://localhost:${s.PORT}`).replace(/\/+$/, ''),
       maxUploadBytes: s.MAX_UPLOAD_BYTES,
       maxJsonBytes: s.MAX_JSON_BYTES,
+      requestTimeoutMs: s.REQUEST_TIMEOUT_MS,
       corsOrigins: splitList(s.CORS_ORIGINS),
       trustProxy: s.TRUST_PROXY === 'false' ? false : splitList(s.TRUST_PROXY),
       shutdownTimeoutMs: s.SHUTDOWN_TIMEOUT_MS,

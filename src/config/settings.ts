@@ -122,6 +122,12 @@ export const SETTINGS = {
     default: String(1024 * 1024),
     description: 'Largest JSON request body, in bytes (413 above it).',
   },
+  REQUEST_TIMEOUT_MS: {
+    schema: positiveInt,
+    default: '30000',
+    description:
+      'Longest time a whole request, body included, may take to arrive (408 past it; slow clients hold no socket longer).',
+  },
   LOG_LEVEL: {
     schema: z.enum(LOG_LEVELS),
     default: 'info',

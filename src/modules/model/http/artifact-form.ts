@@ -1,4 +1,6 @@
 import type { FastifyRequest } from 'fastify';
+import { formParts } from '../../../common/http/multipart/form-parts';
+import { maxFormBytes } from '../../../common/http/multipart/multipart-support';
 import { asUploadError } from '../../upload/multipart/image-form';
 import { badUpload } from '../../upload/upload-errors';
 import type { ArtifactFile, NewVersionRequest } from '../model-registry';
@@ -21,7 +23,11 @@ export async function receiveArtifactForm(
   const files: ArtifactFile[] = [];
   const fields: Partial<Record<TextField, string>> = {};
   try {
-    for await (const part of request.parts({ limits: { fileSize: maxFileBytes } })) {
+    const parts = formParts(request, {
+      maxBodyBytes: maxFormBytes(maxFileBytes),
+      limits: { fileSize: maxFileBytes },
+    });
+    for await (const part of parts) {
       if (part.type === 'file') {
         if (!part.filename) {
           part.file.resume();

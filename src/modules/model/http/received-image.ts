@@ -1,5 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import { Readable } from 'node:stream';
+import { formParts } from '../../../common/http/multipart/form-parts';
+import { maxFormBytes } from '../../../common/http/multipart/multipart-support';
 import { readLimited } from '../../../common/http/read-limited';
 import { asUploadError, FILE_FIELD } from '../../upload/multipart/image-form';
 import {
@@ -25,7 +27,11 @@ export async function receiveImage(request: FastifyRequest, maxBytes: number): P
 async function imageFromForm(request: FastifyRequest, maxBytes: number): Promise<Buffer> {
   let image: Buffer | undefined;
   try {
-    for await (const part of request.parts({ limits: { fileSize: maxBytes } })) {
+    const parts = formParts(request, {
+      maxBodyBytes: maxFormBytes(maxBytes),
+      limits: { fileSize: maxBytes },
+    });
+    for await (const part of parts) {
       if (part.type === 'field') {
         throw badUpload('unexpected_field', `Unknown form field ${part.fieldname}`);
       }

@@ -1,7 +1,8 @@
 import type { MultipartFile } from '@fastify/multipart';
 import type { FastifyRequest } from 'fastify';
 import type { Readable } from 'node:stream';
-import { AppError } from '../../../common/app-error';
+import { asFormError, formParts } from '../../../common/http/multipart/form-parts';
+import { maxFormBytes } from '../../../common/http/multipart/multipart-support';
 import { StoredObject } from '../../storage/object-storage';
 import { imageTypeOf } from '../image-bytes';
 import { IMAGE_SIGNATURE_BYTES, ImageContentType } from '../image-type';
@@ -40,7 +41,7 @@ export async function receiveImageForm(
   const fields: ImageForm['fields'] = {};
   let image: ReceivedImage | undefined;
   try {
-    for await (const part of request.parts()) {
+    for await (const part of formParts(request, { maxBodyBytes: maxFormBytes(maxBytes) })) {
       if (part.type === 'field') {
         if (!(TEXT_FIELDS as readonly string[]).includes(part.fieldname)) {
           throw badUpload('unexpected_field', `Unknown form field ${part.fieldname}`);
@@ -81,22 +82,5 @@ async function receiveFile(
 
 /** Busboy's and the plugin's own failures, as the API's errors. */
 export function asUploadError(error: unknown, maxBytes: number): unknown {
-  if (error instanceof AppError) return error;
-  const {
-    statusCode,
-    code,
-    message = '',
-  } = error as {
-    statusCode?: number;
-    code?: string;
-    message?: string;
-  };
-  if (statusCode === 413) return uploadTooLarge(maxBytes);
-  if (
-    code === 'FST_MP_PREMATURE_CLOSE' ||
-    /unexpected end|terminated early|^aborted$/i.test(message)
-  ) {
-    return badUpload('incomplete_upload', 'The upload ended before the form was complete');
-  }
-  return error;
+  return asFormError(error, () => uploadTooLarge(maxBytes));
 }
