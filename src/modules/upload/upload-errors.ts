@@ -10,14 +10,6 @@ export function emptyFile(): AppError {
   return new AppError(HttpStatus.BAD_REQUEST, 'empty_file', 'The file is empty');
 }
 
-export function unsupportedImage(): AppError {
-  return new AppError(
-    HttpStatus.UNSUPPORTED_MEDIA_TYPE,
-    'unsupported_image',
-    'The bytes are not a supported image (JPEG, PNG, WebP, GIF, AVIF or TIFF)',
-  );
-}
-
 export function unsupportedImageType(contentType: string): AppError {
   return new AppError(
     HttpStatus.UNSUPPORTED_MEDIA_TYPE,

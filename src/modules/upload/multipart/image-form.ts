@@ -5,7 +5,7 @@ import { asFormError, formParts } from '../../../common/http/multipart/form-part
 import { maxFormBytes } from '../../../common/http/multipart/multipart-support';
 import { StoredObject } from '../../storage/object-storage';
 import { imageTypeOf } from '../image-bytes';
-import { IMAGE_SIGNATURE_BYTES, ImageContentType } from '../image-type';
+import { IMAGE_SIGNATURE_BYTES, ImageContentType } from '../../../common/images/image-type';
 import { peekHead } from '../stream-head';
 import { badUpload, uploadTooLarge } from '../upload-errors';
 

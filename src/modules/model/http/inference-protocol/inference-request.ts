@@ -1,5 +1,6 @@
 import { HttpStatus } from '@nestjs/common';
 import { AppError } from '../../../../common/app-error';
+import { assertSupportedImage } from '../../../../common/images/image-type';
 import type { InferInput, ServedModelVersion, TensorSpec } from '../../model-server';
 import { batchSizeOf } from '../../serving/tensor-specs';
 
@@ -91,7 +92,9 @@ function decodeImage(value: unknown, index: number): Buffer {
   if (typeof value !== 'string' || value.length === 0 || !BASE64.test(value)) {
     throw invalidRequest(`Element ${index} of image must be a non-empty base64 string`);
   }
-  return Buffer.from(value, 'base64');
+  const bytes = Buffer.from(value, 'base64');
+  assertSupportedImage(bytes);
+  return bytes;
 }
 
 function expectedInputs(model: ServedModelVersion): string {
