@@ -1,8 +1,10 @@
 import { once } from 'node:events';
 import { connect } from 'node:net';
 import type { Response } from 'supertest';
+import { EMBEDDING_SIZE, initTfBackend } from '../src/modules/model/runtime';
 import { bootApp, TestApp } from './support/app';
 import { testImages } from './support/images';
+import { artifactFiles, denseHead } from './support/model-artifacts';
 import { freePort } from './support/vireo-process';
 
 const ADMIN_KEY = 'vir_oddinput_0123456789abcdefghijABCDEFGHIJ';
@@ -212,6 +214,71 @@ describe('odd input: 4xx in the envelope, never a 5xx', () => {
       let files = http().post('/v1/models/many-files/versions').set(asAdmin);
       for (let i = 0; i < 30; i++) files = files.attach('files', Buffer.from('{}'), `f${i}.bin`);
       expectEnvelope(await files, 413, 'too_many_parts');
+    });
+  });
+
+  describe('free-text fields', () => {
+    // The main thread's TF.js, where this file builds a head (and the app loads it).
+    beforeAll(() => initTfBackend('cpu'));
+
+    /** A model version upload: a head on the embedding, and the given text fields. */
+    async function uploadHead(name: string, fields: Record<string, string>) {
+      const files = await artifactFiles(denseHead(EMBEDDING_SIZE, 2), ['cat', 'dog']);
+      let req = http().post(`/v1/models/${name}/versions`).set(asAdmin);
+      for (const [field, value] of Object.entries(fields)) req = req.field(field, value);
+      for (const file of files) req = req.attach('files', file.bytes, file.name);
+      return req;
+    }
+
+    it.each([
+      ['a description', { description: 'd'.repeat(1001) }, 400, 'text_too_long'],
+      ['a 900 KB description', { description: 'd'.repeat(900_000) }, 400, 'text_too_long'],
+      ['a task', { task: 't'.repeat(65) }, 400, 'text_too_long'],
+      ['a label', { labels: JSON.stringify(['cat', 'l'.repeat(201)]) }, 422, 'invalid_labels'],
+    ])(
+      'refuses a model version with %s too long, storing nothing',
+      async (_what, fields, status, code) => {
+        const name = `bounded-${status}-${Object.keys(fields)[0]}`;
+        expectEnvelope(await uploadHead(name, fields), status, code);
+        await http().get(`/v1/models/${name}`).set(asAdmin).expect(404);
+      },
+    );
+
+    it('takes a model version whose text fields are at their limits', async () => {
+      const res = await uploadHead('bounded-ok', {
+        description: 'd'.repeat(1000),
+        task: 't'.repeat(64),
+        labels: JSON.stringify(['c'.repeat(200), 'dog']),
+      });
+      expect(res.status).toBe(201);
+    });
+
+    it('refuses a filename over 255 characters, and metadata nested past 64 levels, storing nothing', async () => {
+      const image = await testImages.png(9, 9);
+      const longName = await http()
+        .post('/v1/images')
+        .set(asAdmin)
+        .attach('file', image, { filename: `${'n'.repeat(252)}.png`, contentType: 'image/png' });
+      expectEnvelope(longName, 400, 'text_too_long');
+      const deepMetadata = await http()
+        .post('/v1/images')
+        .set(asAdmin)
+        .field('metadata', `{"a":${deepJson(100)}}`)
+        .attach('file', image, { filename: 'a.png', contentType: 'image/png' });
+      expectEnvelope(deepMetadata, 400, 'json_too_deep');
+      expect((await http().get('/v1/images').set(asAdmin).expect(200)).body.items).toEqual([]);
+    });
+
+    it('refuses an inference request id over 256 characters with 400 in the protocol shape', async () => {
+      const res = await http()
+        .post('/v2/models/moderation/infer')
+        .set(asAdmin)
+        .send({
+          id: 'i'.repeat(257),
+          inputs: [{ name: 'image', datatype: 'BYTES', shape: [1], data: ['x'] }],
+        });
+      expectProtocolError(res, 400);
+      expect(res.body.error).toMatch(/"id"/);
     });
   });
 

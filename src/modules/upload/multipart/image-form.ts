@@ -3,6 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import type { Readable } from 'node:stream';
 import { asFormError, formParts } from '../../../common/http/multipart/form-parts';
 import { maxFormBytes } from '../../../common/http/multipart/multipart-support';
+import { boundedText } from '../../../common/http/text-fields';
 import { StoredObject } from '../../storage/object-storage';
 import { imageTypeOf } from '../image-bytes';
 import { IMAGE_SIGNATURE_BYTES, ImageContentType } from '../../../common/images/image-type';
@@ -10,6 +11,8 @@ import { peekHead } from '../stream-head';
 import { badUpload, uploadTooLarge } from '../upload-errors';
 
 export const FILE_FIELD = 'file';
+/** The original filename is kept with the image: as long as most file systems allow. */
+export const MAX_FILENAME_LENGTH = 255;
 export const TEXT_FIELDS = ['label', 'metadata'] as const;
 export type TextField = (typeof TEXT_FIELDS)[number];
 
@@ -67,9 +70,11 @@ async function receiveFile(
   maxBytes: number,
   sink: ImageSink,
 ): Promise<ReceivedImage> {
-  const { head, body } = await peekHead(part.file, IMAGE_SIGNATURE_BYTES);
   let contentType: ImageContentType;
+  let filename: string | undefined;
+  const { head, body } = await peekHead(part.file, IMAGE_SIGNATURE_BYTES);
   try {
+    filename = boundedText(part.filename, 'The filename', MAX_FILENAME_LENGTH) || undefined;
     contentType = imageTypeOf(head, part.mimetype);
   } catch (error) {
     part.file.resume();
@@ -77,7 +82,7 @@ async function receiveFile(
   }
   const stored = await sink(body, contentType);
   if (part.file.truncated) throw uploadTooLarge(maxBytes);
-  return { stored, contentType, filename: part.filename || undefined };
+  return { stored, contentType, filename };
 }
 
 /** Busboy's and the plugin's own failures, as the API's errors. */

@@ -10,6 +10,8 @@ export interface InferenceRequest {
   input: InferInput;
 }
 
+/** The request's id comes back in the answer, so it is bounded like any text. */
+const MAX_ID_LENGTH = 256;
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 
 /**
@@ -21,7 +23,9 @@ const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$
 export function parseInferenceRequest(body: unknown, model: ServedModelVersion): InferenceRequest {
   if (!isObject(body)) throw invalidRequest('The body must be a JSON object');
   const { id, inputs, outputs } = body;
-  if (id !== undefined && typeof id !== 'string') throw invalidRequest('"id" must be a string');
+  if (id !== undefined && (typeof id !== 'string' || id.length > MAX_ID_LENGTH)) {
+    throw invalidRequest(`"id" must be a string of at most ${MAX_ID_LENGTH} characters`);
+  }
   if (!Array.isArray(inputs) || inputs.length !== 1) {
     throw invalidRequest(`"inputs" must hold exactly one input: ${expectedInputs(model)}`);
   }
