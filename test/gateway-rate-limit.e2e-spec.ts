@@ -6,6 +6,7 @@ const ADMIN_KEY = 'vir_ratelimit_0123456789abcdefghijABCDEFGHIJ';
 const READS_PER_MIN = 6;
 const UPLOADS_PER_MIN = 3;
 const PREDICT_PER_MIN = 3;
+const KEYS_PER_MIN = 12;
 
 async function newKey(
   app: TestApp,
@@ -54,6 +55,7 @@ describe('gateway: rate limits', () => {
       RATE_LIMIT_READS_PER_MIN: String(READS_PER_MIN),
       RATE_LIMIT_UPLOADS_PER_MIN: String(UPLOADS_PER_MIN),
       RATE_LIMIT_PREDICT_PER_MIN: String(PREDICT_PER_MIN),
+      RATE_LIMIT_KEYS_PER_MIN: String(KEYS_PER_MIN),
     });
     [a, b] = cluster.replicas;
   });
@@ -119,6 +121,24 @@ describe('gateway: rate limits', () => {
       return res;
     });
     expectRateLimitedEnvelope(refused);
+  });
+
+  it('limits minting and revoking keys on their own budget', async () => {
+    const minter = await newKey(a, ['admin']);
+    const created: string[] = [];
+    const refused = await exhaust(KEYS_PER_MIN, async (i) => {
+      if (i % 3 === 2)
+        return either(i).http().delete(`/v1/keys/${created.pop()}`).set('x-api-key', minter);
+      const res = await either(i)
+        .http()
+        .post('/v1/keys')
+        .set('x-api-key', minter)
+        .send({ name: `k${i}`, scopes: ['images:read'] });
+      created.push(res.body.id);
+      return res;
+    });
+    expectRateLimitedEnvelope(refused);
+    await a.http().get('/v1/keys').set('x-api-key', minter).expect(200);
   });
 
   it('counts anonymous callers per client IP from the X-Forwarded-For of a trusted proxy', async () => {

@@ -41,6 +41,7 @@ async function bootListening(env: Record<string, string>): Promise<TestApp> {
     MAX_UPLOAD_BYTES: String(MAX_UPLOAD_BYTES),
     RATE_LIMIT_UPLOADS_PER_MIN: '100000',
     RATE_LIMIT_READS_PER_MIN: '100000',
+    RATE_LIMIT_KEYS_PER_MIN: '100000',
     QUEUE_BACKOFF_MS: '50',
     LOG_LEVEL: 'error',
     ...env,

@@ -62,7 +62,12 @@ export class AppConfig {
     jwtRefreshTtlS: number;
     metricsPublic: boolean;
   };
-  readonly rateLimits: { uploadsPerMin: number; predictPerMin: number; readsPerMin: number };
+  readonly rateLimits: {
+    uploadsPerMin: number;
+    predictPerMin: number;
+    readsPerMin: number;
+    keysPerMin: number;
+  };
   readonly uploads: { uploadUrlTtlS: number; downloadUrlTtlS: number };
   readonly queue: { concurrency: number; attempts: number; backoffMs: number };
   readonly health: { checkTimeoutMs: number };
@@ -118,6 +123,7 @@ export class AppConfig {
       uploadsPerMin: s.RATE_LIMIT_UPLOADS_PER_MIN,
       predictPerMin: s.RATE_LIMIT_PREDICT_PER_MIN,
       readsPerMin: s.RATE_LIMIT_READS_PER_MIN,
+      keysPerMin: s.RATE_LIMIT_KEYS_PER_MIN,
     };
     this.uploads = { uploadUrlTtlS: s.UPLOAD_URL_TTL_S, downloadUrlTtlS: s.DOWNLOAD_URL_TTL_S };
     this.queue = {

@@ -179,6 +179,11 @@ export const SETTINGS = {
     default: '1200',
     description: 'Read requests per minute per API key, user or client IP.',
   },
+  RATE_LIMIT_KEYS_PER_MIN: {
+    schema: positiveInt,
+    default: '60',
+    description: 'API key creations and revocations per minute per API key, user or client IP.',
+  },
   CORS_ORIGINS: {
     schema: z.string(),
     default: '',
