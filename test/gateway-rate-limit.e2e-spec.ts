@@ -149,9 +149,13 @@ describe('gateway: rate limits', () => {
     await b.http().get('/v2').set('x-forwarded-for', '203.0.113.8').expect(200);
   });
 
-  it('slows down and then refuses a brute-force login', async () => {
-    const attempt = () =>
-      a.http().post('/v1/auth/login').send({ email: 'victim@example.com', password: 'guess' });
+  it('slows down and then refuses a brute-force login, but not the owner elsewhere', async () => {
+    const email = 'victim@example.com';
+    const password = 'the owner knows this one';
+    await a.http().post('/v1/admin/users').set('x-api-key', ADMIN_KEY).send({ email, password });
+    const login = (from: string, tried = 'guess') =>
+      a.http().post('/v1/auth/login').set('x-forwarded-for', from).send({ email, password: tried });
+    const attempt = () => login('198.51.100.66');
     const timings: number[] = [];
     let last;
     for (let i = 0; i < 11; i++) {
@@ -166,6 +170,14 @@ describe('gateway: rate limits', () => {
     expect(timings[3]).toBeGreaterThanOrEqual(240);
     expect(timings[5]).toBeGreaterThanOrEqual(990);
     expect(timings[6]).toBeGreaterThan(timings[4]);
+
+    // Throttled per account and client together: the attacker's address stays locked out,
+    // the owner logs in from theirs at once.
+    expect((await login('198.51.100.66', password)).status).toBe(429);
+    const started = Date.now();
+    const owner = await login('192.0.2.10', password).expect(200);
+    expect(owner.body.accessToken).toEqual(expect.any(String));
+    expect(Date.now() - started).toBeLessThan(1000);
   }, 30_000);
 });
 
