@@ -96,6 +96,69 @@ describe('node dist/main.js', () => {
     });
   });
 
+  describe('serving signed URLs', () => {
+    let vireo: VireoProcess;
+    let database: TestDatabase;
+
+    beforeAll(async () => {
+      database = await createTestDatabase();
+      vireo = await startVireo({
+        DATA_DIR: join(dataDir, 'signed'),
+        DATABASE_URL: database.url,
+        ADMIN_API_KEY,
+        MODEL_PRELOAD: 'false',
+        INFERENCE_THREADS: '1',
+      });
+    });
+    afterAll(async () => {
+      await vireo?.stop();
+      await database?.drop();
+    });
+
+    it('logs every request to a signed URL and every redirect to one without its signature', async () => {
+      const bytes = await testImages.jpeg(12, 12, '#2b2b2b');
+      const asAdmin = { 'x-api-key': ADMIN_API_KEY };
+      const started = await fetch(`${vireo.url}/v1/uploads`, {
+        method: 'POST',
+        headers: { ...asAdmin, 'content-type': 'application/json' },
+        body: JSON.stringify({ contentType: 'image/jpeg', size: bytes.length }),
+      });
+      const link = (await started.json()) as { id: string; uploadUrl: string };
+      const put = await fetch(link.uploadUrl, {
+        method: 'PUT',
+        headers: { 'content-type': 'image/jpeg' },
+        body: bytes,
+      });
+      expect(put.status).toBe(200);
+      await fetch(`${vireo.url}/v1/uploads/${link.id}/complete`, {
+        method: 'POST',
+        headers: asAdmin,
+      });
+      const redirect = await fetch(`${vireo.url}/v1/images/${link.id}/content`, {
+        headers: asAdmin,
+        redirect: 'manual',
+      });
+      const location = redirect.headers.get('location') as string;
+      expect((await fetch(location)).status).toBe(200);
+
+      const signatures = [link.uploadUrl, location].map((url) =>
+        new URL(url).searchParams.get('sig'),
+      );
+      const logged = await eventually(async () => {
+        const lines = vireo
+          .output()
+          .split('\n')
+          .filter((line) => line.includes('/v1/storage/objects'));
+        return lines.length >= 3 ? lines : undefined;
+      });
+      for (const signature of signatures) {
+        expect(signature).toEqual(expect.any(String));
+        expect(vireo.output()).not.toContain(signature as string);
+      }
+      expect(logged.join('\n')).toContain('sig=[Redacted]');
+    });
+  });
+
   describe('on SIGTERM', () => {
     const shutdownTimeoutMs = 1500;
     let patient: VireoProcess;
