@@ -724,6 +724,12 @@ describe.each(backends)('uploads and image fetch on %s', (_name, boot) => {
       const signed = await fetch(res.headers.location as string);
       expect(signed.status).toBe(200);
       expect(signed.headers.get('content-type')).toBe('image/jpeg');
+      // User content: saved, not shown, when opened; on local disk also sandboxed (S3 cannot
+      // set that header; its bucket is another origin than the API's).
+      expect(signed.headers.get('content-disposition')).toBe('attachment');
+      if (h.storeVerifiesSignatures) {
+        expect(signed.headers.get('content-security-policy')).toBe('sandbox');
+      }
       expect(Buffer.from(await signed.arrayBuffer()).equals(bytes)).toBe(true);
     });
 
@@ -735,6 +741,8 @@ describe.each(backends)('uploads and image fetch on %s', (_name, boot) => {
         'content-type': 'image/jpeg',
         'accept-ranges': 'bytes',
         'cache-control': 'private, max-age=31536000, immutable',
+        'content-security-policy': 'sandbox',
+        'content-disposition': 'inline',
       });
       expect(whole.headers.etag).toEqual(expect.any(String));
       expect((whole.body as Buffer).equals(bytes)).toBe(true);
@@ -747,6 +755,7 @@ describe.each(backends)('uploads and image fetch on %s', (_name, boot) => {
         .parse(binary)
         .expect(206);
       expect(part.headers['content-range']).toBe(`bytes 10-19/${bytes.length}`);
+      expect(part.headers['content-security-policy']).toBe('sandbox');
       expect((part.body as Buffer).equals(bytes.subarray(10, 20))).toBe(true);
 
       await http()
@@ -768,6 +777,7 @@ describe.each(backends)('uploads and image fetch on %s', (_name, boot) => {
         .expect(302);
       const signed = await fetch(redirect.headers.location as string);
       expect(signed.headers.get('content-type')).toBe('image/webp');
+      expect(signed.headers.get('content-disposition')).toBe('attachment');
 
       const link = await startUpload(await testImages.jpeg(8, 8));
       const res = await http().get(`/v1/images/${link.id}/thumbnail`).set(owner.headers);

@@ -189,10 +189,14 @@ export class MinioStorage extends ObjectStorage implements OnModuleInit, OnModul
     return this.presign(key, 'PUT', options.expiresInS, headers);
   }
 
+  /**
+   * S3 sets the answer's Content-Type and Content-Disposition (attachment) from signed query
+   * parameters; it has none for Content-Security-Policy, so the bucket's own origin is what
+   * keeps user content apart from the API's there.
+   */
   async signedGetUrl(key: string, options: SignedGetOptions): Promise<SignedUrl> {
-    const query = options.responseContentType
-      ? { 'response-content-type': options.responseContentType }
-      : undefined;
+    const query: Record<string, string> = { 'response-content-disposition': 'attachment' };
+    if (options.responseContentType) query['response-content-type'] = options.responseContentType;
     return this.presign(key, 'GET', options.expiresInS, {}, query);
   }
 

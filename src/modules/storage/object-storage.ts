@@ -102,7 +102,11 @@ export abstract class ObjectStorage {
    */
   abstract signedPutUrl(key: string, options: SignedPutOptions): Promise<SignedUrl>;
 
-  /** A URL a client can GET the bytes from, without credentials, until it expires. */
+  /**
+   * A URL a client can GET the bytes from, without credentials, until it expires. The answer
+   * says `Content-Disposition: attachment` (and, on local disk, `Content-Security-Policy:
+   * sandbox`): stored bytes are user content.
+   */
   abstract signedGetUrl(key: string, options: SignedGetOptions): Promise<SignedUrl>;
 
   /** Rejects when the backend cannot be reached (the readiness check). */

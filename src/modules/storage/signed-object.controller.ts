@@ -55,6 +55,7 @@ export class SignedObjectController {
     await replyWithObject(reply, read, {
       contentType: query.ct,
       cacheControl: 'private, max-age=60',
+      disposition: 'attachment',
     });
   }
 
