@@ -8,7 +8,9 @@ import { sha256 } from './support/hashing';
 import { testImages } from './support/images';
 import { createTestDatabase, TestDatabase } from './support/postgres';
 import { runVireo, startVireo, VireoProcess } from './support/vireo-process';
+import { deleteRedisKeys, testRedis } from './support/redis';
 import { TEST_REDIS_URL, uniqueRedisPrefix } from './support/services';
+import { StallingProxy, startStallingProxy } from './support/stalling-proxy';
 
 const ADMIN_API_KEY = 'vir_binaryadmin_0123456789abcdefghijABCDEFGHIJ';
 
@@ -93,6 +95,65 @@ describe('node dist/main.js', () => {
 
     it('exits 0 on SIGTERM', async () => {
       expect(await vireo.stop('SIGTERM')).toBe(0);
+    });
+  });
+
+  describe('while a dependency stops answering and comes back', () => {
+    const redisKeys = testRedis();
+    let redis: StallingProxy;
+    let vireo: VireoProcess;
+
+    beforeAll(async () => {
+      redis = await startStallingProxy(redisKeys.url);
+      vireo = await startVireo({
+        DATA_DIR: join(dataDir, 'readiness'),
+        ROLE: 'scheduler',
+        REDIS_URL: redis.url,
+        REDIS_PREFIX: redisKeys.prefix,
+        HEALTH_CHECK_TIMEOUT_MS: '300',
+      });
+    });
+    afterAll(async () => {
+      redis?.resume();
+      await vireo?.stop();
+      await Promise.all([redis?.close(), deleteRedisKeys(redisKeys)]);
+    });
+
+    const ready = async () => (await fetch(`${vireo.url}/health/ready`)).status;
+
+    it('logs readiness once per change, never each probe at error level with a stack', async () => {
+      await eventually(async () => ((await ready()) === 200 ? true : undefined), 15_000);
+      redis.stall();
+      for (let probe = 0; probe < 8; probe++) expect(await ready()).toBe(503);
+      redis.resume();
+      await eventually(async () => ((await ready()) === 200 ? true : undefined), 15_000);
+      for (let probe = 0; probe < 3; probe++) expect(await ready()).toBe(200);
+
+      const lines = vireo
+        .output()
+        .split('\n')
+        .filter((line) => line.startsWith('{'))
+        .map(
+          (line) =>
+            JSON.parse(line) as {
+              level: number;
+              msg: string;
+              req?: { url?: string };
+              res?: object;
+              err?: object;
+            },
+        );
+      const messages = lines.map((line) => line.msg);
+      expect(messages.filter((msg) => msg.startsWith('Not ready'))).toEqual([
+        'Not ready: queue failed',
+      ]);
+      expect(messages.filter((msg) => msg === 'Ready again')).toHaveLength(1);
+      // The probes' own lines: answers, and failures (each with a stack, before).
+      const probeLines = lines.filter(
+        (line) => (line.req?.url === '/health/ready' && line.res) || line.msg === 'request failed',
+      );
+      expect(probeLines.filter((line) => line.level >= 50 || line.err)).toEqual([]);
+      expect(probeLines.length).toBeGreaterThanOrEqual(3);
     });
   });
 

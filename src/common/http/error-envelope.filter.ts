@@ -31,7 +31,8 @@ export class ErrorEnvelopeFilter implements ExceptionFilter {
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
     const rendered = render(exception);
-    if (rendered.status >= 500) {
+    // An AppError is an answer chosen on purpose (e.g. 503 not_ready); anything else is a fault.
+    if (rendered.status >= 500 && !(exception instanceof AppError)) {
       this.logger.error({ err: exception, requestId: request.id }, 'request failed');
     }
     replyWithError(request, reply, rendered);
