@@ -143,6 +143,23 @@ describe('odd input: 4xx in the envelope, never a 5xx', () => {
     });
   });
 
+  describe('bodies of another type than a route takes', () => {
+    it.each([
+      ['image/png', '/v1/auth/login'],
+      ['application/octet-stream', '/v1/auth/refresh'],
+      ['image/jpeg', '/v1/keys'],
+      ['image/webp', '/v1/uploads'],
+    ])('answers a %s body to %s with 415, and keeps serving', async (type, path) => {
+      const res = await http()
+        .post(path)
+        .set(asAdmin)
+        .set('content-type', type)
+        .send(Buffer.from('{"email":"a@example.com","password":"x"}'));
+      expectEnvelope(res, 415, 'unsupported_media_type');
+      await http().get('/health/live').expect(200);
+    });
+  });
+
   describe('dates', () => {
     it.each(['-271821-04-20', '+275760-09-13', '0000-06-01'])(
       'refuses the out-of-range filter date %s with 400',

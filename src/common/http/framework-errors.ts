@@ -48,10 +48,12 @@ export function answerClientError(error: NodeJS.ErrnoException, socket: Socket):
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
   if (socket.writable && socket.bytesWritten === 0) {
     const rendered = render(clientError(error));
-    const body = JSON.stringify(errorBody(rendered, urls.get(socket) ?? '', randomUUID()));
+    const requestId = randomUUID();
+    const body = JSON.stringify(errorBody(rendered, urls.get(socket) ?? '', requestId));
     socket.write(
       `HTTP/1.1 ${rendered.status} ${STATUS_CODES[rendered.status]}\r\n` +
-        'Connection: close\r\nContent-Type: application/json; charset=utf-8\r\n' +
+        `Connection: close\r\n${REQUEST_ID_HEADER}: ${requestId}\r\n` +
+        'Content-Type: application/json; charset=utf-8\r\n' +
         `Content-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
     );
   }
