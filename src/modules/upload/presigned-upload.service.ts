@@ -108,7 +108,11 @@ export class PresignedUploadService {
       const settled = await this.settledOutcome(ownerId, id);
       if (settled) return settled;
       const claim = await this.images.claimCompletion(id, ownerId, COMPLETION_LEASE_MS);
-      const outcome = claim && (await this.completeClaimed(claim));
+      const outcome =
+        claim &&
+        (await this.completeClaimed(claim).catch((error: unknown) =>
+          this.unlessSettledMeanwhile(ownerId, id, error),
+        ));
       if (outcome) return outcome;
       if (Date.now() > deadline) throw completionInProgress();
       if (!claim) await sleep(pollMs);
@@ -122,6 +126,21 @@ export class PresignedUploadService {
     const maxBytes = this.config.http.maxUploadBytes;
     if (request.size > maxBytes) throw uploadTooLarge(maxBytes);
     return contentType;
+  }
+
+  /**
+   * Bytes gone from under a completion mean the upload was deleted (404) or settled by another
+   * replica meanwhile (its answer); otherwise the error stands.
+   */
+  private async unlessSettledMeanwhile(
+    ownerId: string,
+    id: string,
+    error: unknown,
+  ): Promise<UploadOutcome> {
+    if (!(error instanceof AppError && error.code === 'upload_incomplete')) throw error;
+    const settled = await this.settledOutcome(ownerId, id);
+    if (!settled) throw error;
+    return settled;
   }
 
   /** How a completed upload answers; null while it is pending; 404 when there is none. */
