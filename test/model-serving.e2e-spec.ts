@@ -228,22 +228,11 @@ describe('POST /v1/predict', () => {
     );
     const brokenSvg = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"><rect');
     for (const bytes of [svg, brokenSvg, Buffer.from('%PDF-1.4 a pdf')]) {
-      const multipart = await a
-        .http()
-        .post('/v1/predict')
-        .set(withKey(keys.predict))
-        .attach('file', bytes, { filename: 'x.svg', contentType: 'image/svg+xml' })
-        .expect(415);
-      expect(errorCode(multipart)).toBe('unsupported_image');
-      const raw = await a
-        .http()
-        .post('/v1/predict')
-        .set(withKey(keys.predict))
-        .set('content-type', 'image/svg+xml')
-        .send(bytes)
-        .expect(415);
-      expect(errorCode(raw)).toBe('unsupported_image');
-      expect(raw.body.error.message).not.toMatch(/glib|xml|vips|svg/i);
+      const raw = a.http().post('/v1/predict').set(withKey(keys.predict));
+      for (const res of [await predict(a, bytes), await raw.type('image/svg+xml').send(bytes)]) {
+        expect([res.status, errorCode(res)]).toEqual([415, 'unsupported_image']);
+        expect(res.body.error.message).not.toMatch(/glib|xml|vips|svg/i);
+      }
     }
   });
 

@@ -232,6 +232,17 @@ describe.each(backends)('uploads and image fetch on %s', (_name, boot) => {
     return h.app.http().post(`/v1/uploads/${id}/complete`).set(as.headers);
   }
 
+  /** The original bytes of an image, streamed by the app. */
+  async function inlineContent(id: string, as: Owner): Promise<Buffer> {
+    const res = await http()
+      .get(`/v1/images/${id}/content?inline=1`)
+      .set(as.headers)
+      .buffer(true)
+      .parse(binary)
+      .expect(200);
+    return res.body as Buffer;
+  }
+
   async function jobsAdded(queue: QueueName): Promise<number> {
     const counts = await h.jobs.counts(queue);
     return Object.values(counts).reduce((sum, count) => sum + count, 0);
@@ -498,13 +509,7 @@ describe.each(backends)('uploads and image fetch on %s', (_name, boot) => {
           );
           const image = await waitForStatus(link.id, as);
           expect(image).toMatchObject({ status: 'processed', sha256: sha256(bytes) });
-          const content = await http()
-            .get(`/v1/images/${link.id}/content?inline=1`)
-            .set(as.headers)
-            .buffer(true)
-            .parse(binary)
-            .expect(200);
-          expect((content.body as Buffer).equals(bytes)).toBe(true);
+          expect((await inlineContent(link.id, as)).equals(bytes)).toBe(true);
         }
       },
     );
@@ -542,13 +547,7 @@ describe.each(backends)('uploads and image fetch on %s', (_name, boot) => {
         expect(late.status).toBe(403);
         expect(await late.json()).toMatchObject({ error: { code: 'signed_url_revoked' } });
       }
-      const content = await http()
-        .get(`/v1/images/${link.id}/content?inline=1`)
-        .set(as.headers)
-        .buffer(true)
-        .parse(binary)
-        .expect(200);
-      expect((content.body as Buffer).equals(bytes)).toBe(true);
+      expect((await inlineContent(link.id, as)).equals(bytes)).toBe(true);
       expect((await complete(link.id, as).expect(202)).body.sha256).toBe(sha256(bytes));
       const { strayUploads } = await h.app.app.get(UploadSweeper).sweep();
       expect(strayUploads).toBe(late.ok ? 1 : 0);
