@@ -1,4 +1,5 @@
 import type { Multipart } from '@fastify/multipart';
+import { HttpStatus } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { AppError } from '../../app-error';
 import { invalidMultipart, nulCharacter, payloadTooLarge, tooManyParts } from '../input-errors';
@@ -37,6 +38,9 @@ export async function* formParts(
     );
   }
   for await (const part of request.parts(options.limits && { limits: options.limits })) {
+    // A request cut off mid-form (e.g. by the request timeout) can end the iteration with a
+    // value that is no part.
+    if (typeof part !== 'object' || (part.type !== 'field' && !part.file)) throw incompleteForm();
     checkPartText(part);
     yield part;
   }
@@ -70,10 +74,18 @@ export function asFormError(error: unknown, fileTooLarge: () => AppError): unkno
     code === 'FST_MP_PREMATURE_CLOSE' ||
     /unexpected end|terminated early|^aborted$/i.test(message)
   ) {
-    return new AppError(400, 'incomplete_upload', 'The upload ended before the form was complete');
+    return incompleteForm();
   }
   if (MALFORMED.test(message) || code === 'FST_PROTO_VIOLATION') {
     return invalidMultipart(message.replace(/^Multipart: /, ''));
   }
   return error;
+}
+
+function incompleteForm(): AppError {
+  return new AppError(
+    HttpStatus.BAD_REQUEST,
+    'incomplete_upload',
+    'The upload ended before the form was complete',
+  );
 }
