@@ -101,12 +101,18 @@ describe('node dist/main.js', () => {
   describe('while a dependency stops answering and comes back', () => {
     const redisKeys = testRedis();
     let redis: StallingProxy;
+    let database: TestDatabase;
     let vireo: VireoProcess;
 
+    // On PostgreSQL: a fresh embedded database takes long to initialise on a busy machine.
     beforeAll(async () => {
-      redis = await startStallingProxy(redisKeys.url);
+      [redis, database] = await Promise.all([
+        startStallingProxy(redisKeys.url),
+        createTestDatabase(),
+      ]);
       vireo = await startVireo({
         DATA_DIR: join(dataDir, 'readiness'),
+        DATABASE_URL: database.url,
         ROLE: 'scheduler',
         REDIS_URL: redis.url,
         REDIS_PREFIX: redisKeys.prefix,
@@ -116,7 +122,7 @@ describe('node dist/main.js', () => {
     afterAll(async () => {
       redis?.resume();
       await vireo?.stop();
-      await Promise.all([redis?.close(), deleteRedisKeys(redisKeys)]);
+      await Promise.all([redis?.close(), database?.drop(), deleteRedisKeys(redisKeys)]);
     });
 
     const ready = async () => (await fetch(`${vireo.url}/health/ready`)).status;
