@@ -1,5 +1,6 @@
 /**
- * Images/s of the bundled MobileNetV2 (moderation scores + embedding in one pass):
+ * Images/s of the bundled MobileNetV2 on the TF.js runtime (INFERENCE_RUNTIME=tfjs; both
+ * runtimes side by side: bench/inference.ts), moderation scores + embedding in one pass:
  * - tensor in: preprocessed pixels straight into the backbone, in this thread and through
  *   the inference pool with 1 and 2 threads, one image per call and batches of 8;
  * - bytes in: 640x480 JPEGs through ModelRuntime (sharp preprocessing, micro-batching,
@@ -10,7 +11,7 @@
 import { AppConfig } from '../src/config';
 import { ReadinessRegistry } from '../src/modules/health/readiness.registry';
 import { MetricsService } from '../src/modules/metrics/metrics.service';
-import { Backbone } from '../src/modules/model/runtime/backbone';
+import { TfjsBackbone } from '../src/modules/model/runtime/backbone';
 import { PIXELS_PER_IMAGE } from '../src/modules/model/runtime/bundled-mobilenet';
 import { InferencePool } from '../src/modules/model/runtime/inference-pool';
 import { PooledModelRuntime } from '../src/modules/model/runtime/pooled-model-runtime';
@@ -47,11 +48,11 @@ function tensorScenarios(
 }
 
 async function main(): Promise<void> {
-  const backbone = await Backbone.load('auto');
+  const backbone = await TfjsBackbone.load('auto');
   const pools = await Promise.all(
-    [1, 2].map((threads) => InferencePool.start({ threads, backend: 'auto' })),
+    [1, 2].map((threads) => InferencePool.start({ threads, runtime: 'tfjs', backend: 'auto' })),
   );
-  const config = AppConfig.fromEnv({ INFERENCE_THREADS: '2' });
+  const config = AppConfig.fromEnv({ INFERENCE_THREADS: '2', INFERENCE_RUNTIME: 'tfjs' });
   const runtime = new PooledModelRuntime(
     config,
     new ReadinessRegistry(),
@@ -60,10 +61,10 @@ async function main(): Promise<void> {
   const jpeg = await photoLikeJpeg();
   const { batchMaxSize, batchMaxDelayMs } = config.model;
   const scenarios: Scenario[] = [
-    ...tensorScenarios(`this thread (${backbone.backend})`, 1, (p, n) => backbone.run(p, n)),
+    ...tensorScenarios(`this thread (${backbone.engine.backend})`, 1, (p, n) => backbone.run(p, n)),
     // Two calls per thread keep every thread busy while a result travels back.
     ...pools.flatMap((pool) =>
-      tensorScenarios(`pool of ${pool.size} (${pool.backend})`, pool.size * 2, (p, n) =>
+      tensorScenarios(`pool of ${pool.size} (${pool.engine.backend})`, pool.size * 2, (p, n) =>
         pool.run(p, n),
       ),
     ),

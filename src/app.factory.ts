@@ -14,6 +14,7 @@ import { checkParsedBodies } from './common/http/json-input';
 import { RequestValidationPipe } from './common/http/request-validation.pipe';
 import { refuseNulInUrls } from './common/http/url-input';
 import { REQUEST_ID_HEADER, requestIdFor } from './common/http/request-id';
+import { applyRouteBodyLimits } from './common/http/route-body-limit';
 import { AppConfig } from './config';
 
 /** Builds (but does not start listening) the application for `config.role`. */
@@ -44,6 +45,7 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   refuseNulInUrls(fastify);
   streamBinaryBodies(fastify);
   checkParsedBodies(fastify);
+  applyRouteBodyLimits(fastify, { tensor: config.http.maxTensorBytes });
   // Nest 12's built-in equivalent of helmet: the same headers and defaults as helmet 8.
   app.useSecurityHeaders({ crossOriginResourcePolicy: { policy: 'same-site' } });
   if (config.http.corsOrigins.length > 0) {

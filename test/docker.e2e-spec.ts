@@ -1,12 +1,25 @@
 import { once } from 'node:events';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { createServer, get, IncomingMessage, Server } from 'node:http';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { execFile } from 'node:child_process';
+import { dirname, join } from 'node:path';
+import { promisify } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parse } from 'yaml';
+import { OnnxGraph } from '../src/modules/model/runtime/onnx/onnx-graph';
 import { renderNginxConfig, RunningNginx, startNginx, testNginxConfig } from './support/nginx';
 import { freePort } from './support/vireo-process';
+
+const run = async (command: string, args: string[]) =>
+  (await promisify(execFile)(command, args)).stdout;
+
+/** An ONNX model of one Identity node, for checking that a runtime loads models. */
+function identityModel(): Uint8Array {
+  const graph = new OnnxGraph();
+  graph.output('y', graph.input('x', [null, 2]));
+  return graph.encode('identity');
+}
 
 /** There is no Docker engine here: the deployment files are checked by parsing and `nginx -t`. */
 describe('docker/', () => {
@@ -53,6 +66,40 @@ describe('docker/', () => {
     expect(dockerfile).toMatch(/npm ci --omit=dev/);
     expect(dockerfile).toMatch(/^USER node$/m);
     expect(dockerfile).toMatch(/^HEALTHCHECK .*\n.*\/health\/live/m);
+    // Both npm ci runs see .npmrc (onnxruntime-node's CUDA download skipped).
+    expect(dockerfile.match(/^COPY package\.json package-lock\.json \.npmrc \.\/$/gm)).toHaveLength(
+      2,
+    );
+    expect(dockerfile).toMatch(/prune-onnxruntime\.sh node_modules/);
+  });
+
+  it("prune-onnxruntime.sh keeps only onnxruntime-node's linux-x64 binaries, which still run", async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'vireo-prune-'));
+    try {
+      const modules = join(dir, 'node_modules');
+      const installed = dirname(dirname(require.resolve('onnxruntime-node')));
+      await run('mkdir', [modules]);
+      // Hard links: a copy of ~290 MB made in an instant, pruned without touching the original.
+      for (const pkg of ['onnxruntime-node', 'onnxruntime-common']) {
+        await run('cp', ['-rl', join(dirname(installed), pkg), modules]);
+      }
+      await run('sh', [join(__dirname, '../docker/prune-onnxruntime.sh'), modules]);
+      const model = join(dir, 'identity.onnx');
+      await writeFile(model, identityModel());
+
+      const bin = join(modules, 'onnxruntime-node/bin/napi-v6');
+      expect(await readdir(bin)).toEqual(['linux']);
+      expect(await readdir(join(bin, 'linux'))).toEqual(['x64']);
+      const loaded = await run(process.execPath, [
+        '-e',
+        `require(${JSON.stringify(join(modules, 'onnxruntime-node'))}).InferenceSession` +
+          `.create(${JSON.stringify(model)}).then(() => console.log('loaded'))`,
+      ]);
+      expect(loaded.trim()).toBe('loaded');
+      expect(await readdir(join(installed, 'bin/napi-v6'))).toContain('win32');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
 

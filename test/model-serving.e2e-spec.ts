@@ -18,6 +18,7 @@ import { RunningS3, startS3rver } from './support/s3rver';
 
 const ADMIN_KEY = 'vir_servingadmin_0123456789abcdefghijABCDEFGHIJ';
 const MAX_UPLOAD_BYTES = 300_000;
+const MAX_TENSOR_BYTES = 6 * 1024 * 1024;
 const TOP_K = 3;
 const HEAD = 'shapes';
 
@@ -50,8 +51,8 @@ beforeAll(async () => {
     S3_ACCESS_KEY: s3.accessKey,
     S3_SECRET_KEY: s3.secretKey,
     MAX_UPLOAD_BYTES: String(MAX_UPLOAD_BYTES),
-    // A 224x224x3 FP32 tensor written as JSON.
-    MAX_JSON_BYTES: String(8 * 1024 * 1024),
+    // Two 224x224x3 FP32 tensors written as JSON (~2.3 MB each), not three.
+    MAX_TENSOR_BYTES: String(MAX_TENSOR_BYTES),
     PREDICT_TOP_K: String(TOP_K),
   });
   [a, b] = cluster.replicas;
@@ -477,6 +478,20 @@ describe('a head trained on the embedding, through /v1/models', () => {
       expect.objectContaining({ version: 1, status: 'production' }),
     ]);
   });
+
+  it('runs only the model ?model= names (404 for one not in production, 400 for no name)', async () => {
+    const image = await circle();
+    const all = await predictions(b, image, '?topK=5');
+    const only = await predictions(b, image, `?topK=5&model=${HEAD}`);
+    expectSameScores(only, [all.find((p) => p.model === HEAD)!]);
+    const moderation = await predictions(b, image, '?topK=5&model=moderation');
+    expectSameScores(moderation, [all.find((p) => p.model === 'moderation')!]);
+
+    const unknown = await predict(b, image, '?model=nope').expect(404);
+    expect(errorCode(unknown)).toBe('model_not_found');
+    const invalid = await predict(b, image, '?model=Not%20a%20name').expect(400);
+    expect(invalid.body.error).toMatchObject({ code: expect.any(String) });
+  });
 });
 
 describe('Open Inference Protocol (/v2)', () => {
@@ -494,6 +509,33 @@ describe('Open Inference Protocol (/v2)', () => {
       .post(path)
       .set(withKey(key))
       .send(body as object);
+  /** A request in the binary tensor data extension: the JSON header, then `data`. */
+  const binaryRequest = (path: string, header: object, data: Buffer) => {
+    const json = Buffer.from(JSON.stringify(header));
+    return b
+      .http()
+      .post(path)
+      .set(withKey(keys.predict))
+      .set('content-type', 'application/octet-stream')
+      .set('inference-header-content-length', String(json.length))
+      .send(Buffer.concat([json, data]));
+  };
+  /** The same, answered in binary: the JSON header and the FP32 scores after it. */
+  const binaryInfer = async (path: string, header: object, data: Buffer) => {
+    const res = await binaryRequest(path, header, data)
+      .buffer(true)
+      .parse((stream, done) => {
+        const chunks: Buffer[] = [];
+        stream.on('data', (chunk: Buffer) => chunks.push(chunk));
+        stream.on('end', () => done(null, Buffer.concat(chunks)));
+      })
+      .expect(200)
+      .expect('content-type', 'application/octet-stream');
+    const body = res.body as Buffer;
+    const split = Number(res.headers['inference-header-content-length']);
+    const scores = new Float32Array(new Uint8Array(body.subarray(split)).buffer);
+    return { header: JSON.parse(body.subarray(0, split).toString()), scores };
+  };
   const imageInput = (...images: Buffer[]) => ({
     name: 'image',
     datatype: 'BYTES',
@@ -511,7 +553,11 @@ describe('Open Inference Protocol (/v2)', () => {
     expect((await b.http().get('/v2/health/live').expect(200)).body).toEqual({ live: true });
     expect((await b.http().get('/v2/health/ready').expect(200)).body).toEqual({ ready: true });
     const metadata = await b.http().get('/v2').expect(200);
-    expect(metadata.body).toEqual({ name: 'vireo', version: '1', extensions: [] });
+    expect(metadata.body).toEqual({
+      name: 'vireo',
+      version: '1',
+      extensions: ['binary_tensor_data'],
+    });
   });
 
   it("describes a model's tensors, by production or by version", async () => {
@@ -519,7 +565,8 @@ describe('Open Inference Protocol (/v2)', () => {
     expect(metadata.body).toEqual({
       name: 'moderation',
       versions: ['1'],
-      platform: 'tensorflowjs_tfjs',
+      // The backbone on ONNX Runtime (INFERENCE_RUNTIME=auto); heads are TF.js models.
+      platform: 'onnxruntime_onnx',
       inputs: [
         { name: 'input', datatype: 'FP32', shape: [-1, INPUT_SIZE, INPUT_SIZE, 3] },
         { name: 'image', datatype: 'BYTES', shape: [-1] },
@@ -530,6 +577,7 @@ describe('Open Inference Protocol (/v2)', () => {
     const head = await b.http().get(`/v2/models/${HEAD}/versions/2`).expect(200);
     expect(head.body).toMatchObject({
       versions: ['1', '2'],
+      platform: 'tensorflowjs_tfjs',
       inputs: [
         { name: 'embedding', datatype: 'FP32', shape: [-1, EMBEDDING_SIZE] },
         { name: 'image', datatype: 'BYTES', shape: [-1] },
@@ -637,6 +685,115 @@ describe('Open Inference Protocol (/v2)', () => {
     }
     const malformed = await infer('/v2/models/moderation/infer', { inputs: 'x' }).expect(400);
     expect(malformed.body.error).toMatch(/"inputs" must hold exactly one input/);
+  });
+
+  it('takes JSON tensors past MAX_JSON_BYTES up to MAX_TENSOR_BYTES (413 { error } above)', async () => {
+    const two = {
+      inputs: [{ ...pixelInput([2, INPUT_SIZE, INPUT_SIZE, 3]), data: [pixels, pixels] }],
+    };
+    expect(JSON.stringify(two).length).toBeGreaterThan(4 * 1024 * 1024);
+    const res = await infer('/v2/models/moderation/infer', two).expect(200);
+    expect(res.body.outputs[0].shape).toEqual([2, MODERATION_LABELS.length]);
+
+    const three = { inputs: [{ ...two.inputs[0], shape: [3, INPUT_SIZE, INPUT_SIZE, 3] }] };
+    three.inputs[0].data = [pixels, pixels, pixels];
+    const tooLarge = await infer('/v2/models/moderation/infer', three).expect(413);
+    expect(tooLarge.body).toEqual({ error: expect.any(String) });
+    // Other JSON routes keep MAX_JSON_BYTES (1 MiB by default).
+    const key = await a
+      .http()
+      .post('/v1/keys')
+      .set(asAdmin)
+      .send({ name: 'x'.repeat(2 * 1024 * 1024), scopes: ['predict'] });
+    expect(key.status).toBe(413);
+  });
+
+  it('takes and gives binary tensor data (Inference-Header-Content-Length)', async () => {
+    const json = await infer('/v2/models/moderation/infer', { inputs: [pixelInput()] }).expect(200);
+    const tensor = Float32Array.from(pixels);
+    const { scores, header } = await binaryInfer(
+      '/v2/models/moderation/infer',
+      {
+        inputs: [
+          { ...pixelInput(), data: undefined, parameters: { binary_data_size: tensor.byteLength } },
+        ],
+        outputs: [{ name: 'scores', parameters: { binary_data: true } }],
+      },
+      Buffer.from(tensor.buffer),
+    );
+
+    expect(header.outputs).toEqual([
+      {
+        name: 'scores',
+        datatype: 'FP32',
+        shape: [1, MODERATION_LABELS.length],
+        parameters: { binary_data_size: MODERATION_LABELS.length * 4 },
+      },
+    ]);
+    scores.forEach((score, i) => expect(score).toBeCloseTo(json.body.outputs[0].data[i], 5));
+
+    // BYTES elements as raw image files, each after its 4-byte length; JSON scores back.
+    const length = Buffer.alloc(4);
+    length.writeUInt32LE(png.length);
+    const images = Buffer.concat([length, png, length, png]);
+    const res = await binaryRequest(
+      '/v2/models/moderation/infer',
+      {
+        inputs: [
+          {
+            name: 'image',
+            datatype: 'BYTES',
+            shape: [2],
+            parameters: { binary_data_size: images.length },
+          },
+        ],
+      },
+      images,
+    ).expect(200);
+    expect(res.body.outputs[0].shape).toEqual([2, MODERATION_LABELS.length]);
+    res.body.outputs[0].data
+      .slice(0, MODERATION_LABELS.length)
+      .forEach((score: number, i: number) => expect(score).toBeCloseTo(scores[i], 5));
+  });
+
+  it('refuses FP32 values that are no finite 32-bit float, and malformed binary requests', async () => {
+    const huge = [...pixels];
+    huge[7] = 1e308;
+    const json = await infer('/v2/models/moderation/infer', {
+      inputs: [{ ...pixelInput(), data: huge }],
+    }).expect(400);
+    expect(json.body).toEqual({
+      error: expect.stringContaining('Element 7 of input is not a finite FP32'),
+    });
+
+    const tensor = Float32Array.from(pixels);
+    tensor[3] = NaN;
+    const header = {
+      inputs: [
+        { ...pixelInput(), data: undefined, parameters: { binary_data_size: tensor.byteLength } },
+      ],
+    };
+    const nan = await binaryRequest(
+      '/v2/models/moderation/infer',
+      header,
+      Buffer.from(tensor.buffer),
+    ).expect(400);
+    expect(nan.body).toEqual({ error: expect.stringContaining('Element 3 of input') });
+
+    const short = await binaryRequest(
+      '/v2/models/moderation/infer',
+      header,
+      Buffer.alloc(8),
+    ).expect(400);
+    expect(short.body.error).toContain('binary_data_size');
+    const noHeader = await b
+      .http()
+      .post('/v2/models/moderation/infer')
+      .set(withKey(keys.predict))
+      .set('content-type', 'application/octet-stream')
+      .send(Buffer.alloc(16))
+      .expect(400);
+    expect(noHeader.body.error).toContain('Inference-Header-Content-Length');
   });
 
   it('refuses BYTES that are no image with 415, unknown models and versions with 404', async () => {

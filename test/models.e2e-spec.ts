@@ -186,6 +186,20 @@ function input1280(rows = 1) {
   };
 }
 
+/**
+ * Issue 11's costly head: 3,843 parameters, but RepeatVector makes 2,000 rows of each input,
+ * so one call of 16 rows held the event loop ~7 s.
+ */
+function repeatingHead(): tf.LayersModel {
+  return tf.sequential({
+    layers: [
+      tf.layers.repeatVector({ inputShape: [EMBEDDING_SIZE], n: 2000 }),
+      tf.layers.globalAveragePooling1d(),
+      tf.layers.dense({ units: SHAPES.length, activation: 'softmax' }),
+    ],
+  });
+}
+
 describe('a head trained on the embedding', () => {
   let trained: tf.LayersModel;
   let heldOut: { shape: Shape; image: Buffer }[];
@@ -237,6 +251,12 @@ describe('a head trained on the embedding', () => {
     ];
     const wrongInput = await artifactFiles(denseHead(10, 3), [...SHAPES]);
     const tooLarge = await artifactFiles(denseHead(EMBEDDING_SIZE, 3, 400), [...SHAPES]);
+    const costly = await artifactFiles(repeatingHead(), [...SHAPES]);
+    const withWeight = (value: number) => {
+      const bytes = Buffer.from(weights.bytes);
+      bytes.writeFloatLE(value, 4 * 17);
+      return [modelJson, { name: WEIGHTS_FILE, bytes }];
+    };
     const cases: [string, () => Promise<unknown>, string][] = [
       [
         'no model.json',
@@ -307,6 +327,21 @@ describe('a head trained on the embedding', () => {
         'over the parameter cap',
         () => registry(a).addVersion(HEAD, { files: tooLarge }),
         'model_too_large',
+      ],
+      [
+        'a 3.8k-parameter head whose cost does not follow from its parameters',
+        () => registry(a).addVersion(HEAD, { files: costly }),
+        'unsupported_layer',
+      ],
+      [
+        'a NaN weight',
+        () => registry(a).addVersion(HEAD, { files: withWeight(NaN) }),
+        'non_finite_weights',
+      ],
+      [
+        'an infinite weight',
+        () => registry(a).addVersion(HEAD, { files: withWeight(-Infinity) }),
+        'non_finite_weights',
       ],
     ];
     for (const [kind, attempt, code] of cases) {
@@ -408,15 +443,21 @@ describe('a head trained on the embedding', () => {
     await expectAppError(registry(a).promote('nope', 1), 404, 'model_not_found');
   });
 
-  it('frees every tensor over 1,000 head predictions and checks the input shape', async () => {
+  it('runs heads in the inference threads, never on the HTTP thread, and checks the input shape', async () => {
     const models = server(a);
-    await models.infer(HEAD, undefined, input1280());
+    const files = await artifactFiles(trained, [...SHAPES]);
+
+    // The main thread's TF.js (this file trains heads with it) runs no kernel meanwhile.
+    const profile = await tf.profile(async () => {
+      for (let i = 0; i < 200; i++) {
+        await models.infer(HEAD, undefined, input1280(i % 50 === 0 ? 300 : 1 + (i % 4)));
+      }
+      await registry(a).addVersion(HEAD, { files });
+      await models.predict(await testImages.shape('circle', 1));
+    });
+    expect(profile.kernels.map((k) => k.name)).toEqual([]);
+    expect(profile.newTensors).toBe(0);
     const before = tf.memory().numTensors;
-    // Every 100th a batch the head runs in slices, yielding to the event loop in between.
-    for (let i = 0; i < 1000; i++) {
-      await models.infer(HEAD, undefined, input1280(i % 100 === 0 ? 300 : 1 + (i % 4)));
-    }
-    expect(tf.memory().numTensors).toBe(before);
 
     const error = await expectAppError(
       models.infer(HEAD, undefined, {
@@ -522,7 +563,10 @@ describe('a graph-model head (TF.js GraphDef JSON, written by hand)', () => {
       version: 1,
       status: 'staged',
       labels: LABELS,
-      metrics: { parameterCount: EMBEDDING_SIZE * LABELS.length + LABELS.length },
+      metrics: {
+        parameterCount: EMBEDDING_SIZE * LABELS.length + LABELS.length,
+        probeMs: expect.any(Number),
+      },
     });
     await registry(a).promote(GRAPH_HEAD, 1);
 

@@ -1,11 +1,20 @@
 import { cpus } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { LOG_LEVELS, ROLES, SETTINGS, SettingName, Settings, TF_BACKENDS } from './settings';
+import {
+  INFERENCE_RUNTIMES,
+  LOG_LEVELS,
+  ROLES,
+  SETTINGS,
+  SettingName,
+  Settings,
+  TF_BACKENDS,
+} from './settings';
 
 export type Role = (typeof ROLES)[number];
 export type LogLevel = (typeof LOG_LEVELS)[number];
 export type TfBackendSetting = (typeof TF_BACKENDS)[number];
+export type InferenceRuntimeSetting = (typeof INFERENCE_RUNTIMES)[number];
 
 export type DatabaseConfig =
   { kind: 'pglite'; dir: string } | { kind: 'postgres'; url: string; poolSize: number };
@@ -48,6 +57,7 @@ export class AppConfig {
     maxUploadBytes: number;
     maxJsonBytes: number;
     requestTimeoutMs: number;
+    maxTensorBytes: number;
     corsOrigins: string[];
     trustProxy: string[] | false;
     shutdownTimeoutMs: number;
@@ -72,6 +82,7 @@ export class AppConfig {
   readonly queue: { concurrency: number; attempts: number; backoffMs: number };
   readonly health: { checkTimeoutMs: number };
   readonly model: {
+    runtime: InferenceRuntimeSetting;
     backend: TfBackendSetting;
     inferenceThreads: number;
     batchMaxSize: number;
@@ -92,6 +103,7 @@ export class AppConfig {
       maxUploadBytes: s.MAX_UPLOAD_BYTES,
       maxJsonBytes: s.MAX_JSON_BYTES,
       requestTimeoutMs: s.REQUEST_TIMEOUT_MS,
+      maxTensorBytes: s.MAX_TENSOR_BYTES,
       corsOrigins: splitList(s.CORS_ORIGINS),
       trustProxy: s.TRUST_PROXY === 'false' ? false : splitList(s.TRUST_PROXY),
       shutdownTimeoutMs: s.SHUTDOWN_TIMEOUT_MS,
@@ -133,7 +145,10 @@ export class AppConfig {
     };
     this.health = { checkTimeoutMs: s.HEALTH_CHECK_TIMEOUT_MS };
     this.model = {
+      runtime: s.INFERENCE_RUNTIME,
       backend: s.TF_BACKEND,
+      // A core is left to HTTP and decoding: on 2 cores one ONNX thread served more than two
+      // (bench/inference.ts, section 3), and kept /health/live faster.
       inferenceThreads: s.INFERENCE_THREADS || Math.max(1, cpus().length - 1),
       batchMaxSize: s.BATCH_MAX_SIZE,
       batchMaxDelayMs: s.BATCH_MAX_DELAY_MS,

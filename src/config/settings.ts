@@ -15,6 +15,7 @@ const bool = z
 export const ROLES = ['web', 'worker', 'scheduler', 'all'] as const;
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 export const TF_BACKENDS = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
+export const INFERENCE_RUNTIMES = ['auto', 'onnx', 'tfjs'] as const;
 
 export interface SettingDefinition {
   schema: z.ZodType;
@@ -117,6 +118,12 @@ export const SETTINGS = {
     default: String(20 * 1024 * 1024),
     description: 'Largest image accepted, in bytes (413 above it).',
   },
+  MAX_TENSOR_BYTES: {
+    schema: positiveInt,
+    default: String(64 * 1024 * 1024),
+    description:
+      'Largest body of a `/v2` inference request (JSON or binary tensor data), in bytes (413 above it).',
+  },
   MAX_JSON_BYTES: {
     schema: positiveInt,
     default: String(1024 * 1024),
@@ -215,15 +222,23 @@ export const SETTINGS = {
     default: '300',
     description: 'Lifetime of signed image download links, in seconds.',
   },
+  INFERENCE_RUNTIME: {
+    schema: z.enum(INFERENCE_RUNTIMES),
+    default: 'auto',
+    description:
+      'Backbone runtime: `onnx` (converted from the TF.js weights, cached in DATA_DIR), `tfjs`, or `auto` (onnx where it loads).',
+  },
   TF_BACKEND: {
     schema: z.enum(TF_BACKENDS),
     default: 'auto',
-    description: 'TF.js backend: `auto` picks tensorflow (tfjs-node), else wasm, else cpu.',
+    description:
+      'TF.js backend (tfjs runtime, and heads): `auto` picks tensorflow (tfjs-node), else wasm, else cpu.',
   },
   INFERENCE_THREADS: {
     schema: nonNegativeInt,
     default: '0',
-    description: 'Inference worker threads. 0: one per spare core (cores - 1, at least 1).',
+    description:
+      'Inference worker threads (backbone and heads). 0: one per spare core (cores - 1, at least 1).',
   },
   BATCH_MAX_SIZE: {
     schema: positiveInt,
@@ -249,7 +264,7 @@ export const SETTINGS = {
     schema: positiveInt,
     default: '500000',
     description:
-      'Largest parameter count of an uploaded model (a head on the embedding, run on the main thread).',
+      'Largest parameter count of an uploaded model (a head on the embedding, run in the inference threads).',
   },
 } satisfies Record<string, SettingDefinition>;
 

@@ -1,5 +1,8 @@
 import type { ModelRecord, ModelVersionRecord, Promotion } from '../persistence';
 
+/** Model names are URL path segments and storage key parts. */
+export const MODEL_NAME_PATTERN = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+
 /** One file of a TF.js artifact: `model.json` or a weight shard it names. */
 export interface ArtifactFile {
   name: string;

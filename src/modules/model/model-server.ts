@@ -34,6 +34,8 @@ export interface ServedModelVersion {
   name: string;
   version: number;
   status: 'staged' | 'production' | 'archived';
+  /** What runs it, as the Open Inference Protocol names platforms (`<project>_<format>`). */
+  platform: 'onnxruntime_onnx' | 'tensorflowjs_tfjs';
   /** Output label names, in score order of the model's output. */
   labels: string[];
   /** Inputs it accepts: its FP32 tensor, and `image` (BYTES, encoded images) for every model. */
@@ -59,10 +61,11 @@ export interface InferResult {
  */
 export abstract class ModelServer {
   /**
-   * Every production model on one image: one backbone pass, every head on its embedding.
-   * `topK` defaults to the PREDICT_TOP_K setting.
+   * Every production model on one image: one backbone pass, every head on its embedding; or
+   * only `model`'s production version (404 when it has none). `topK` defaults to the
+   * PREDICT_TOP_K setting.
    */
-  abstract predict(image: Buffer, topK?: number): Promise<ModelPrediction[]>;
+  abstract predict(image: Buffer, topK?: number, model?: string): Promise<ModelPrediction[]>;
 
   /** The same one pass, with every label, each version's id and the embedding. */
   abstract analyze(image: Buffer): Promise<ImageModelAnalysis>;

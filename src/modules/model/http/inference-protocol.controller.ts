@@ -1,7 +1,8 @@
-import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Req, Res } from '@nestjs/common';
+import { Controller, Get, HttpCode, HttpStatus, Param, Post, Req, Res } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiBody,
+  ApiConsumes,
   ApiDefaultResponse,
   ApiOkResponse,
   ApiOperation,
@@ -9,7 +10,10 @@ import {
   ApiServiceUnavailableResponse,
   ApiTags,
 } from '@nestjs/swagger';
+import { RouteConfig } from '@nestjs/platform-fastify';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { BodyLimitRouteConfig } from '../../../common/http/route-body-limit';
+import { AppConfig } from '../../../config';
 import { Public } from '../../../common/http/public.decorator';
 import { RequireScopes } from '../../gateway/auth/auth.decorators';
 import { RateLimit } from '../../gateway/rate-limit/rate-limit.decorator';
@@ -21,12 +25,31 @@ import { InferenceResponseDto } from './dto/inference-response.dto';
 import { ModelMetadataDto } from './dto/model-metadata.dto';
 import { ModelReadyDto, ServerLiveDto, ServerReadyDto } from './dto/readiness.dto';
 import { ServerMetadataDto } from './dto/server-metadata.dto';
+import { INFERENCE_HEADER_LENGTH, readInferenceBody } from './inference-protocol/inference-body';
 import { parseInferenceRequest } from './inference-protocol/inference-request';
-import { inferenceResponse } from './inference-protocol/inference-response';
+import {
+  binaryInferenceResponse,
+  inferenceResponse,
+} from './inference-protocol/inference-response';
 import { modelMetadata } from './inference-protocol/model-metadata';
 import { parseModelVersion } from './model-version-param';
 
-const SERVER_METADATA: ServerMetadataDto = { name: 'vireo', version: '1', extensions: [] };
+const SERVER_METADATA: ServerMetadataDto = {
+  name: 'vireo',
+  version: '1',
+  extensions: ['binary_tensor_data'],
+};
+
+/** Infer routes take bodies up to MAX_TENSOR_BYTES (a 224x224x3 FP32 tensor is ~3 MB of JSON). */
+const TENSOR_BODY: BodyLimitRouteConfig = { bodyLimit: 'tensor' };
+
+const INFER_DESCRIPTION =
+  "One input: the FP32 tensor of the model's shape, or `image` (BYTES) holding " +
+  'base64-encoded image files, as JSON up to MAX_TENSOR_BYTES; or the same with the binary ' +
+  'tensor data extension (`application/octet-stream`, `Inference-Header-Content-Length`: the ' +
+  "JSON header's length, the tensor's bytes after it). Outputs asked for with " +
+  '`parameters.binary_data` come back the same way. 400 names the expected shape; 404 for ' +
+  'unknown models.';
 
 /**
  * The Open Inference Protocol (KServe V2) over REST. Health and metadata are public, as on
@@ -40,6 +63,7 @@ export class InferenceProtocolController {
   constructor(
     private readonly server: ModelServer,
     private readonly registry: ModelRegistry,
+    private readonly config: AppConfig,
   ) {}
 
   @Get()
@@ -121,42 +145,44 @@ export class InferenceProtocolController {
 
   @Post('models/:name/infer')
   @HttpCode(HttpStatus.OK)
+  @RouteConfig(TENSOR_BODY)
+  @ApiBearerAuth()
+  @ApiSecurity('api-key')
+  @RequireScopes('predict')
+  @RateLimit('predict')
+  @ApiOperation({ summary: 'Inference on the production version', description: INFER_DESCRIPTION })
+  @ApiConsumes('application/json', 'application/octet-stream')
+  @ApiBody({ type: InferenceRequestDto })
+  @ApiOkResponse({ type: InferenceResponseDto })
+  infer(
+    @Param('name') name: string,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<InferenceResponseDto | Buffer> {
+    return this.runInference(name, undefined, request, reply);
+  }
+
+  @Post('models/:name/versions/:version/infer')
+  @HttpCode(HttpStatus.OK)
+  @RouteConfig(TENSOR_BODY)
   @ApiBearerAuth()
   @ApiSecurity('api-key')
   @RequireScopes('predict')
   @RateLimit('predict')
   @ApiOperation({
-    summary: 'Inference on the production version',
-    description:
-      "One input: the FP32 tensor of the model's shape, or `image` (BYTES) holding " +
-      'base64-encoded image files. 400 names the expected shape; 404 for unknown models.',
+    summary: 'Inference on one version (any status)',
+    description: INFER_DESCRIPTION,
   })
-  @ApiBody({ type: InferenceRequestDto })
-  @ApiOkResponse({ type: InferenceResponseDto })
-  infer(
-    @Param('name') name: string,
-    @Body() body: unknown,
-    @Req() request: FastifyRequest,
-  ): Promise<InferenceResponseDto> {
-    return this.runInference(name, undefined, body, request.id);
-  }
-
-  @Post('models/:name/versions/:version/infer')
-  @HttpCode(HttpStatus.OK)
-  @ApiBearerAuth()
-  @ApiSecurity('api-key')
-  @RequireScopes('predict')
-  @RateLimit('predict')
-  @ApiOperation({ summary: 'Inference on one version (any status)' })
+  @ApiConsumes('application/json', 'application/octet-stream')
   @ApiBody({ type: InferenceRequestDto })
   @ApiOkResponse({ type: InferenceResponseDto })
   inferVersion(
     @Param('name') name: string,
     @Param('version') version: string,
-    @Body() body: unknown,
     @Req() request: FastifyRequest,
-  ): Promise<InferenceResponseDto> {
-    return this.runInference(name, parseModelVersion(name, version), body, request.id);
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<InferenceResponseDto | Buffer> {
+    return this.runInference(name, parseModelVersion(name, version), request, reply);
   }
 
   private async metadata(name: string, version?: number): Promise<ModelMetadataDto> {
@@ -181,13 +207,19 @@ export class InferenceProtocolController {
   private async runInference(
     name: string,
     version: number | undefined,
-    body: unknown,
-    requestId: string,
-  ): Promise<InferenceResponseDto> {
+    request: FastifyRequest,
+    reply: FastifyReply,
+  ): Promise<InferenceResponseDto | Buffer> {
     const model = await this.server.describe(name, version);
-    const { id, input } = parseInferenceRequest(body, model);
+    const { json, binary } = await readInferenceBody(request, this.config.http.maxTensorBytes);
+    const { id, input, binaryOutput } = parseInferenceRequest(json, model, binary);
     const result = await this.server.infer(name, version, input);
-    return inferenceResponse(model, result, id ?? requestId);
+    const response = inferenceResponse(model, result, id ?? request.id);
+    if (!binaryOutput) return response;
+    const { body, headerLength } = binaryInferenceResponse(response, result.scores);
+    reply.header('content-type', 'application/octet-stream');
+    reply.header(INFERENCE_HEADER_LENGTH, headerLength);
+    return body;
   }
 }
 

@@ -34,7 +34,7 @@ export class PredictController {
   @RequireScopes('predict')
   @RateLimit('predict')
   @ApiOperation({
-    summary: 'Every production model on one image; nothing is stored',
+    summary: 'Every production model (or `?model=` only) on one image; nothing is stored',
     description:
       'The image as multipart (field `file`) or as a raw image/* or application/octet-stream ' +
       'body. 400 when empty, 413 past MAX_UPLOAD_BYTES, 415 `unsupported_image` when it does ' +
@@ -52,6 +52,6 @@ export class PredictController {
     @Query() query: PredictQuery,
   ): Promise<PredictResponse> {
     const image = await receiveImage(request, this.config.http.maxUploadBytes);
-    return { predictions: await this.server.predict(image, query.topK) };
+    return { predictions: await this.server.predict(image, query.topK, query.model) };
   }
 }

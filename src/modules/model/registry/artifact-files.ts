@@ -1,21 +1,13 @@
 import * as tf from '@tensorflow/tfjs';
 import type { ArtifactFile } from '../model-registry';
 import { invalidArtifact } from '../model-errors';
-import { joinWeights } from './weight-data';
+import { checkFiniteWeights } from './finite-weights';
+import { BYTES_PER_VALUE, joinWeights } from './weight-data';
 
 export const MODEL_JSON = 'model.json';
 
 /** Names a file may have in storage: no directories, nothing hidden. */
 const SAFE_FILE_NAME = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
-
-const BYTES_PER_VALUE: Record<string, number> = {
-  float32: 4,
-  int32: 4,
-  bool: 1,
-  uint8: 1,
-  uint16: 2,
-  float16: 2,
-};
 
 /** An uploaded TF.js artifact whose files are all there, with the sizes its manifest says. */
 export interface CheckedArtifact {
@@ -28,7 +20,8 @@ export interface CheckedArtifact {
 /**
  * Checks an upload before anything is stored: model.json parses, names a topology and a
  * weights manifest, every weight file it names is present (and no other), and each weight
- * group's files hold exactly the bytes its entries need. Throws AppError 422.
+ * group's files hold exactly the bytes its entries need, every float in them finite. Throws
+ * AppError 422.
  */
 export function checkArtifactFiles(files: ArtifactFile[]): CheckedArtifact {
   const byName = filesByName(files);
@@ -58,6 +51,7 @@ export function checkArtifactFiles(files: ArtifactFile[]): CheckedArtifact {
   }
   const weightSpecs = manifest.flatMap((group) => group.weights);
   const weightData = joinWeights(groups.flat());
+  checkFiniteWeights(weightSpecs, weightData);
   return {
     artifacts: tf.io.getModelArtifactsForJSONSync(modelJson, weightSpecs, weightData),
     parameterCount: weightSpecs.reduce((sum, spec) => sum + valueCount(spec.shape), 0),

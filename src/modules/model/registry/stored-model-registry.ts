@@ -12,15 +12,19 @@ import {
   RecordNotFoundError,
 } from '../../persistence';
 import { ObjectStorage } from '../../storage/object-storage';
-import { HeadModel } from '../head-model';
 import { invalidArtifact, modelNotFound, modelVersionNotFound } from '../model-errors';
-import { ArtifactFile, ModelRegistry, ModelSummary, NewVersionRequest } from '../model-registry';
-import { MODERATION_MODEL } from '../runtime';
+import {
+  ArtifactFile,
+  MODEL_NAME_PATTERN,
+  ModelRegistry,
+  ModelSummary,
+  NewVersionRequest,
+} from '../model-registry';
+import { ModelRuntime, MODERATION_MODEL } from '../runtime';
 import { checkArtifactFiles, MODEL_JSON } from './artifact-files';
+import { checkHeadArchitecture } from './head-architecture';
 import { registerBundledModel } from './bundled-model';
 
-/** Model names are URL path segments and storage key parts. */
-const MODEL_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 const MAX_LABELS = 1000;
 /** As long as a label a user gives an image (labels are what images get labeled with). */
 const MAX_LABEL_LENGTH = 200;
@@ -39,6 +43,7 @@ export class StoredModelRegistry extends ModelRegistry implements OnModuleInit {
     @Inject(ObjectStorage) private readonly storage: ObjectStorage,
     @Inject(Broadcaster) private readonly broadcaster: Broadcaster,
     @Inject(AppConfig) private readonly config: AppConfig,
+    @Inject(ModelRuntime) private readonly runtime: ModelRuntime,
   ) {
     super();
   }
@@ -81,7 +86,8 @@ export class StoredModelRegistry extends ModelRegistry implements OnModuleInit {
         'model_too_large',
       );
     }
-    (await HeadModel.load(artifacts, labels.length)).dispose();
+    checkHeadArchitecture(artifacts);
+    const { probeMs } = await this.runtime.checkHead(artifacts, labels.length);
     const prefix = `models/${name}/${randomUUID()}/`;
     await this.putFiles(prefix, request.files);
     try {
@@ -89,7 +95,8 @@ export class StoredModelRegistry extends ModelRegistry implements OnModuleInit {
       return await this.models.createVersion(name, {
         artifactKey: `${prefix}${MODEL_JSON}`,
         labels,
-        metrics: { parameterCount },
+        // The probe batch's time in an inference thread: what one full micro-batch costs.
+        metrics: { parameterCount, probeMs: Math.round(probeMs * 100) / 100 },
       });
     } catch (error) {
       await this.deleteFiles(prefix, request.files);
@@ -179,7 +186,7 @@ function checkModelName(name: string): void {
       'bundled_model',
     );
   }
-  if (!MODEL_NAME.test(name)) {
+  if (!MODEL_NAME_PATTERN.test(name)) {
     throw new AppError(
       HttpStatus.BAD_REQUEST,
       'invalid_model_name',

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import sharp from 'sharp';
 import { testImages } from '../../../../test/support/images';
-import { Backbone, concatPixels, ImageOutput, splitBackboneOutput } from './backbone';
+import { Backbone, concatPixels, ImageOutput, splitBackboneOutput, TfjsBackbone } from './backbone';
 import {
   EMBEDDING_SIZE,
   INPUT_SIZE,
@@ -39,13 +39,13 @@ function cosine(a: Float32Array, b: Float32Array): number {
 const unsafe = (scores: Float32Array) =>
   scores[label('Hentai')] + scores[label('Porn')] + scores[label('Sexy')];
 
-describe('Backbone (bundled MobileNetV2, in process)', () => {
+describe('TfjsBackbone (bundled MobileNetV2, in process)', () => {
   let backbone: Backbone;
   const predict = async (image: Buffer): Promise<ImageOutput> =>
     splitBackboneOutput(await backbone.run(await preprocessImage(image), 1))[0];
 
   beforeAll(async () => {
-    backbone = await Backbone.load('auto');
+    backbone = await TfjsBackbone.load('auto');
   });
 
   afterAll(() => backbone.dispose());
@@ -118,7 +118,7 @@ describe('Backbone (bundled MobileNetV2, in process)', () => {
   });
 });
 
-describe('Backbone.run memory over 1,000 predictions', () => {
+describe('TfjsBackbone.run memory over 1,000 predictions', () => {
   /** The bundled model's inputs and outputs on a network small enough to run 1,000 times. */
   function smallTwoOutputModel(): tf.LayersModel {
     const input = tf.input({ shape: [INPUT_SIZE, INPUT_SIZE, 3] });
@@ -132,7 +132,7 @@ describe('Backbone.run memory over 1,000 predictions', () => {
   }
 
   it('does not grow tf.memory()', async () => {
-    const backbone = new Backbone('wasm', smallTwoOutputModel());
+    const backbone = new TfjsBackbone({ runtime: 'tfjs', backend: 'wasm' }, smallTwoOutputModel());
     const pixels = new Float32Array(PIXELS_PER_IMAGE).fill(0.5);
     await backbone.run(pixels, 1);
     const before = tf.memory();

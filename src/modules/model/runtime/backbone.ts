@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs';
 import type { TfBackendSetting } from '../../../config';
-import { initTfBackend, TfBackendName } from './backend';
+import { initTfBackend } from './backend';
 import {
   EMBEDDING_SIZE,
   INPUT_SIZE,
@@ -8,6 +8,7 @@ import {
   MODERATION_LABELS,
   PIXELS_PER_IMAGE,
 } from './bundled-mobilenet';
+import type { InferenceEngine } from './inference-engine';
 
 /** One forward pass over `count` images, row-major per image. */
 export interface BackboneOutput {
@@ -40,31 +41,44 @@ export function concatPixels(images: Float32Array[]): Float32Array {
   return batch;
 }
 
-/**
- * A backbone on this thread's TF.js: preprocessed pixels in, moderation scores and
- * embeddings out. Every tensor it makes is disposed before `run` returns.
- */
-export class Backbone {
+/** The bundled backbone in one thread: preprocessed pixels in, scores and embeddings out. */
+export interface Backbone {
+  readonly engine: InferenceEngine;
+  /** `pixels`: `count` images of INPUT_SIZE x INPUT_SIZE RGB in [0, 1], row-major. */
+  run(pixels: Float32Array, count: number): Promise<BackboneOutput>;
+  dispose(): void;
+}
+
+/** Throws unless `pixels` holds `count` images. */
+export function checkBatch(pixels: Float32Array, count: number): void {
+  if (!Number.isInteger(count) || count < 1 || pixels.length !== count * PIXELS_PER_IMAGE) {
+    throw new RangeError(`Expected ${count} x ${PIXELS_PER_IMAGE} pixels, got ${pixels.length}`);
+  }
+}
+
+/** The first pass compiles kernels; pay for it at load, not on the first request. */
+export async function warmUp<B extends Backbone>(backbone: B): Promise<B> {
+  await backbone.run(new Float32Array(PIXELS_PER_IMAGE), 1);
+  return backbone;
+}
+
+/** The backbone on this thread's TF.js. Every tensor it makes is disposed before `run` returns. */
+export class TfjsBackbone implements Backbone {
   /** `model`: INPUT_SIZE x INPUT_SIZE RGB in, [class probabilities, embedding] out. */
   constructor(
-    readonly backend: TfBackendName,
+    readonly engine: InferenceEngine,
     private readonly model: tf.LayersModel,
   ) {}
 
   /** The bundled MobileNetV2, warmed up, on the backend `backend` asks for. */
-  static async load(backend: TfBackendSetting): Promise<Backbone> {
+  static async load(backend: TfBackendSetting): Promise<TfjsBackbone> {
     const name = await initTfBackend(backend);
-    const backbone = new Backbone(name, await loadBundledMobileNet());
-    // The first pass compiles kernels; pay for it at load, not on the first request.
-    await backbone.run(new Float32Array(PIXELS_PER_IMAGE), 1);
-    return backbone;
+    const model = await loadBundledMobileNet();
+    return warmUp(new TfjsBackbone({ runtime: 'tfjs', backend: name }, model));
   }
 
-  /** `pixels`: `count` images of INPUT_SIZE x INPUT_SIZE RGB in [0, 1], row-major. */
   async run(pixels: Float32Array, count: number): Promise<BackboneOutput> {
-    if (!Number.isInteger(count) || count < 1 || pixels.length !== count * PIXELS_PER_IMAGE) {
-      throw new RangeError(`Expected ${count} x ${PIXELS_PER_IMAGE} pixels, got ${pixels.length}`);
-    }
+    checkBatch(pixels, count);
     const [scores, embeddings] = tf.tidy(
       () =>
         this.model.predict(tf.tensor4d(pixels, [count, INPUT_SIZE, INPUT_SIZE, 3])) as tf.Tensor[],

@@ -34,6 +34,29 @@ describe('Batcher', () => {
     ]);
   });
 
+  it('sends an input at once while the runner is idle, and batches while it is busy', async () => {
+    const { batches, run } = doubler();
+    let running = 0;
+    const batcher = new Batcher(
+      async (inputs: number[]) => {
+        running++;
+        try {
+          return await run(inputs);
+        } finally {
+          running--;
+        }
+      },
+      { maxBatchSize: 100, maxDelayMs: 60_000, idle: () => running === 0 },
+    );
+
+    const first = batcher.submit(1);
+    const rest = [2, 3, 4].map((n) => batcher.submit(n));
+    batcher.close();
+
+    expect(await Promise.all([first, ...rest])).toEqual([2, 4, 6, 8]);
+    expect(batches).toEqual([[1], [2, 3, 4]]);
+  });
+
   it('sends a partial batch once the delay since its first input has passed', async () => {
     const { batches, run } = doubler();
     const batcher = new Batcher(run, { maxBatchSize: 100, maxDelayMs: 30 });

@@ -3,6 +3,11 @@ export interface BatcherOptions {
   maxBatchSize: number;
   /** ...or this long after its first input arrived, whichever comes first. */
   maxDelayMs: number;
+  /**
+   * Whether whoever runs batches is idle: then an input is sent at once, since waiting for
+   * others would only delay it; batches form while it is busy. Default: never idle.
+   */
+  idle?: () => boolean;
 }
 
 /**
@@ -39,7 +44,7 @@ export class Batcher<I, O> {
     if (this.closed) return Promise.reject(new Error('The batcher is closed'));
     return new Promise<O>((resolve, reject) => {
       this.waiting.push({ input, resolve, reject });
-      if (this.waiting.length >= this.options.maxBatchSize) this.flush();
+      if (this.waiting.length >= this.options.maxBatchSize || this.options.idle?.()) this.flush();
       else this.timer ??= setTimeout(() => this.flush(), this.options.maxDelayMs);
     });
   }

@@ -22,16 +22,20 @@ interface BundledModelJson {
   weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[];
 }
 
+/** The bundled model as nsfwjs ships it: Keras topology, weight specs and their bytes. */
+export interface BundledModelFiles {
+  modelTopology: object;
+  weightSpecs: tf.io.WeightsManifestEntry[];
+  weightData: ArrayBuffer;
+}
+
 /**
- * Loads the MobileNetV2 bundled in the `nsfwjs` package as one model with two outputs, the
- * class probabilities and the embedding, so one forward pass yields both; its batch norms
- * are folded into the convolutions (same outputs, about twice as fast on wasm).
- *
- * The package stores the model as CommonJS files (JSON, and the weights as one base64
- * string) that are not in its exports; reading them directly is ~10x faster than its own
- * loader, which copies the base64 string character by character.
+ * Reads the MobileNetV2 bundled in the `nsfwjs` package. The package stores the model as
+ * CommonJS files (JSON, and the weights as one base64 string) that are not in its exports;
+ * reading them directly is ~10x faster than its own loader, which copies the base64 string
+ * character by character.
  */
-export async function loadBundledMobileNet(): Promise<tf.LayersModel> {
+export function readBundledMobileNet(): BundledModelFiles {
   const dir = join(dirname(require.resolve('nsfwjs')), '..', 'models', 'mobilenet_v2');
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- data files, not modules
   const json = require(join(dir, 'model.min.js')) as BundledModelJson;
@@ -43,14 +47,17 @@ export async function loadBundledMobileNet(): Promise<tf.LayersModel> {
     weights.byteOffset,
     weights.byteOffset + weights.byteLength,
   ) as ArrayBuffer;
+  return { modelTopology: json.modelTopology, weightSpecs: group.weights, weightData };
+}
+
+/**
+ * Loads the bundled MobileNetV2 in TF.js as one model with two outputs, the class
+ * probabilities and the embedding, so one forward pass yields both; its batch norms are
+ * folded into the convolutions (same outputs, about twice as fast on wasm).
+ */
+export async function loadBundledMobileNet(): Promise<tf.LayersModel> {
   const classifier = await foldBatchNorms(
-    await tf.loadLayersModel(
-      tf.io.fromMemory({
-        modelTopology: json.modelTopology,
-        weightSpecs: group.weights,
-        weightData,
-      }),
-    ),
+    await tf.loadLayersModel(tf.io.fromMemory(readBundledMobileNet())),
   );
   return tf.model({
     inputs: classifier.inputs,

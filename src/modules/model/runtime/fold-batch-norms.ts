@@ -1,13 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-
-/** A layer of a functional model's Keras JSON (`model.toJSON(null, false)`). */
-interface LayerJson {
-  name: string;
-  class_name: string;
-  config: Record<string, unknown>;
-  /** Per call: its inputs, each [layer name, node index, tensor index, kwargs]. */
-  inbound_nodes: [string, number, number, unknown][][];
-}
+import type { LayerJson } from './keras-json';
 
 interface ModelJson {
   config: { layers: LayerJson[]; output_layers: [string, number, number][] };

@@ -1,5 +1,5 @@
 import { testImages } from '../../../../test/support/images';
-import { Backbone, concatPixels } from './backbone';
+import { concatPixels, TfjsBackbone } from './backbone';
 import { preprocessImage } from './image-preprocessor';
 import { InferencePool } from './inference-pool';
 import { InferenceThread, InferenceThreadExitedError } from './inference-thread';
@@ -10,16 +10,19 @@ import { InferenceThread, InferenceThreadExitedError } from './inference-thread'
  */
 const FAKE_THREAD = `
   const { parentPort, threadId } = require('node:worker_threads');
-  parentPort.on('message', ({ id, count }) => {
+  parentPort.on('message', ({ type, id, count }) => {
+    if (type === 'close') process.exit(0);
     if (count === 0) process.exit(3);
     const output = { count, scores: new Float32Array([threadId]), embeddings: new Float32Array(0) };
     setTimeout(() => parentPort.postMessage({ type: 'result', id, output }), count * 10);
   });
-  parentPort.postMessage({ type: 'ready', backend: 'cpu' });
+  parentPort.postMessage({ type: 'ready', engine: { runtime: 'tfjs', backend: 'cpu' } });
 `;
 
+const TFJS_CPU = { runtime: 'tfjs', backend: 'cpu' } as const;
+
 const fakePool = (size: number) =>
-  InferencePool.startWith(size, () => InferenceThread.spawn(FAKE_THREAD, { backend: 'cpu' }));
+  InferencePool.startWith(size, () => InferenceThread.spawn(FAKE_THREAD, TFJS_CPU));
 
 const threadOf = async (call: Promise<{ scores: Float32Array }>) => (await call).scores[0];
 
@@ -33,12 +36,12 @@ async function eventually(condition: () => boolean, timeoutMs = 10_000): Promise
 
 describe('InferencePool with the real model', () => {
   let pool: InferencePool;
-  let reference: Backbone;
+  let reference: TfjsBackbone;
 
   beforeAll(async () => {
     [pool, reference] = await Promise.all([
-      InferencePool.start({ threads: 2, backend: 'auto' }),
-      Backbone.load('auto'),
+      InferencePool.start({ threads: 2, runtime: 'tfjs', backend: 'auto' }),
+      TfjsBackbone.load('auto'),
     ]);
   });
 
@@ -57,7 +60,7 @@ describe('InferencePool with the real model', () => {
       pool.run(pixels.slice(), 2),
     ]);
 
-    expect(pool.backend).toBe(reference.backend);
+    expect(pool.engine).toEqual(reference.engine);
     expect(pool.size).toBe(2);
     expect(first).toEqual(expected);
     expect(second).toEqual(expected);
@@ -121,9 +124,9 @@ describe('InferencePool threads', () => {
   it('does not start when a thread fails to start', async () => {
     const spawn = jest
       .fn<Promise<InferenceThread>, []>()
-      .mockImplementationOnce(() => InferenceThread.spawn(FAKE_THREAD, { backend: 'cpu' }))
+      .mockImplementationOnce(() => InferenceThread.spawn(FAKE_THREAD, TFJS_CPU))
       .mockImplementationOnce(() =>
-        InferenceThread.spawn(`throw new Error('no backend here')`, { backend: 'cpu' }),
+        InferenceThread.spawn(`throw new Error('no backend here')`, TFJS_CPU),
       );
 
     await expect(InferencePool.startWith(2, spawn)).rejects.toThrow('no backend here');

@@ -1,12 +1,26 @@
+import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
-import type { BackboneOutput } from './backbone';
-import type { TfBackendName } from './backend';
-import { InferenceReply, InferenceWorkerData, RunRequest } from './inference-messages';
+import { AppError } from '../../../common/app-error';
+import type { InferenceEngine } from './inference-engine';
+import {
+  InferenceReply,
+  InferenceRequest,
+  InferenceWorkerData,
+  ThreadError,
+  transferablesOf,
+} from './inference-messages';
+
+/** How long a closing thread may take to finish its calls before it is terminated. */
+const CLOSE_TIMEOUT_MS = 30_000;
 
 interface Call {
-  resolve: (output: BackboneOutput) => void;
+  resolve: (output: unknown) => void;
   reject: (error: Error) => void;
 }
+
+/** A request as sent by a caller: the thread numbers it. */
+type DistributiveOmit<T, K extends keyof T> = T extends unknown ? Omit<T, K> : never;
+export type ThreadRequest = DistributiveOmit<InferenceRequest, 'id'>;
 
 /** The thread ended; the calls it had are lost. */
 export class InferenceThreadExitedError extends Error {
@@ -18,11 +32,14 @@ export class InferenceThread {
   private readonly calls = new Map<number, Call>();
   private nextId = 0;
   private terminating = false;
+  private ended = false;
   private exitHandler: (error: Error) => void = () => {};
 
   private constructor(
     private readonly worker: Worker,
-    readonly backend: TfBackendName,
+    readonly engine: InferenceEngine,
+    /** Why `auto` runs TF.js here, when ONNX Runtime did not start. */
+    readonly fallback?: string,
   ) {
     worker.on('message', (reply: InferenceReply) => this.settle(reply));
     worker.on('error', (error) => this.exited(error));
@@ -54,7 +71,7 @@ export class InferenceThread {
       const ready = (reply: InferenceReply) => {
         if (reply.type !== 'ready') return fail(new Error(`The thread sent ${reply.type} first`));
         detach();
-        resolve(new InferenceThread(worker, reply.backend));
+        resolve(new InferenceThread(worker, reply.engine, reply.fallback));
       };
       worker.on('error', fail);
       worker.on('exit', exitedEarly);
@@ -67,14 +84,13 @@ export class InferenceThread {
     return this.calls.size;
   }
 
-  /** Runs `count` images on this thread; `pixels` is transferred (detached here). */
-  run(pixels: Float32Array, count: number): Promise<BackboneOutput> {
+  /** Sends `request`; its typed arrays are transferred (detached here). */
+  call<T>(request: ThreadRequest): Promise<T> {
     const id = this.nextId++;
-    const request: RunRequest = { id, pixels, count };
-    return new Promise((resolve, reject) => {
+    return new Promise<T>((resolve, reject) => {
       // Throws (e.g. for a detached buffer) before the call is counted.
-      this.worker.postMessage(request, [pixels.buffer as ArrayBuffer]);
-      this.calls.set(id, { resolve, reject });
+      this.worker.postMessage({ ...request, id }, transferablesOf(request));
+      this.calls.set(id, { resolve: resolve as (output: unknown) => void, reject });
     });
   }
 
@@ -83,9 +99,18 @@ export class InferenceThread {
     this.exitHandler = handler;
   }
 
+  /**
+   * Lets the thread finish the calls it has, then end (see inference-worker.ts); forced after
+   * CLOSE_TIMEOUT_MS. A thread that never started its model is terminated at once.
+   */
   async terminate(): Promise<void> {
     this.terminating = true;
-    await this.worker.terminate();
+    if (this.ended) return;
+    const exited = once(this.worker, 'exit');
+    this.worker.postMessage({ type: 'close', id: this.nextId++ } satisfies InferenceRequest);
+    const force = setTimeout(() => void this.worker.terminate(), CLOSE_TIMEOUT_MS).unref();
+    await exited;
+    clearTimeout(force);
   }
 
   private settle(reply: InferenceReply): void {
@@ -93,10 +118,11 @@ export class InferenceThread {
     const call = this.calls.get(reply.id);
     this.calls.delete(reply.id);
     if (reply.type === 'result') call?.resolve(reply.output);
-    else call?.reject(new Error(reply.message));
+    else call?.reject(rebuiltError(reply.error));
   }
 
   private exited(error: Error): void {
+    this.ended = true;
     const calls = [...this.calls.values()];
     this.calls.clear();
     for (const call of calls) call.reject(error);
@@ -104,4 +130,8 @@ export class InferenceThread {
     this.terminating = true;
     this.exitHandler(error);
   }
+}
+
+function rebuiltError({ message, status, code }: ThreadError): Error {
+  return status && code ? new AppError(status, code, message) : new Error(message);
 }

@@ -1,5 +1,8 @@
 import { Global, INestApplicationContext, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { testImages } from '../../../../test/support/images';
 import { AppConfig } from '../../../config';
 import { ReadinessRegistry } from '../../health/readiness.registry';
@@ -8,8 +11,19 @@ import { EMBEDDING_SIZE, MODERATION_LABELS } from './bundled-mobilenet';
 import { ImageAnalysis, ModelRuntime } from './model-runtime';
 import { ModelRuntimeModule } from './model-runtime.module';
 
+let dataDir: string;
+beforeAll(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), 'vireo-runtime-'));
+});
+afterAll(() => rm(dataDir, { recursive: true, force: true }));
+
 async function boot(env: Record<string, string>): Promise<INestApplicationContext> {
-  const config = AppConfig.fromEnv({ TF_BACKEND: 'wasm', INFERENCE_THREADS: '1', ...env });
+  const config = AppConfig.fromEnv({
+    TF_BACKEND: 'wasm',
+    INFERENCE_THREADS: '1',
+    DATA_DIR: dataDir,
+    ...env,
+  });
   @Global()
   @Module({
     providers: [{ provide: AppConfig, useValue: config }, ReadinessRegistry, MetricsService],
@@ -61,15 +75,22 @@ describe('ModelRuntimeModule (preloading, as shipped)', () => {
 
   afterAll(() => app.close());
 
-  it('is not ready while the model loads, then reports the model, backend and threads', async () => {
+  it('is not ready while the model loads, then reports the model, runtime and threads', async () => {
     await expect(modelReadiness(app)).rejects.toThrow('loading');
 
     const details = await eventually(() => modelReadiness(app));
 
-    expect(details).toEqual({ model: 'moderation@1', backend: 'wasm', threads: 1 });
-    expect(runtime.backend).toBe('wasm');
+    // INFERENCE_RUNTIME=auto: ONNX Runtime, which loads here, on the graph cached in DATA_DIR.
+    expect(details).toEqual({ model: 'moderation@1', runtime: 'onnx', backend: 'cpu', threads: 1 });
+    expect(runtime.engine).toEqual({ runtime: 'onnx', backend: 'cpu' });
+    expect(await readdir(join(dataDir, 'models'))).toEqual([
+      expect.stringMatching(/^mobilenet_v2-[0-9a-f]{16}\.onnx$/),
+      expect.stringMatching(/^mobilenet_v2-[0-9a-f]{16}\.onnx\.sha256$/),
+    ]);
     const metrics = await app.get(MetricsService).registry.metrics();
-    expect(metrics).toMatch(/^vireo_model_backend_info\{backend="wasm",role="all"\} 1$/m);
+    expect(metrics).toMatch(
+      /^vireo_model_backend_info\{runtime="onnx",backend="cpu",role="all"\} 1$/m,
+    );
     expect(metrics).toMatch(/^vireo_model_inference_threads\{role="all"\} 1$/m);
   });
 
@@ -120,16 +141,20 @@ describe('ModelRuntimeModule (preloading, as shipped)', () => {
   });
 });
 
-describe('ModelRuntimeModule (MODEL_PRELOAD=false)', () => {
+describe('ModelRuntimeModule (INFERENCE_RUNTIME=tfjs, MODEL_PRELOAD=false)', () => {
   it('loads on the first call and refuses calls after shutdown', async () => {
-    const app = await boot({ MODEL_PRELOAD: 'false' });
+    const app = await boot({ MODEL_PRELOAD: 'false', INFERENCE_RUNTIME: 'tfjs' });
     const runtime = app.get(ModelRuntime);
 
     expect(await modelReadiness(app)).toEqual({ model: 'moderation@1', loaded: false });
-    expect(runtime.backend).toBeNull();
+    expect(runtime.engine).toBeNull();
 
     await runtime.embedAndModerate(await testImages.png());
-    expect(await modelReadiness(app)).toMatchObject({ backend: 'wasm', threads: 1 });
+    expect(await modelReadiness(app)).toMatchObject({
+      runtime: 'tfjs',
+      backend: 'wasm',
+      threads: 1,
+    });
 
     await app.close();
     await expect(runtime.embedAndModerate(await testImages.png())).rejects.toThrow('closed');

@@ -1,21 +1,25 @@
 import { Inject, Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
+import { join } from 'node:path';
 import { AppConfig } from '../../../config';
 import { ReadinessRegistry } from '../../health/readiness.registry';
 import { MetricsService } from '../../metrics/metrics.service';
 import { concatPixels, ImageOutput, splitBackboneOutput } from './backbone';
-import type { TfBackendName } from './backend';
+import type * as tf from '@tensorflow/tfjs';
 import { Batcher } from './batcher';
 import { MODERATION_LABELS, MODERATION_MODEL, PIXELS_PER_IMAGE } from './bundled-mobilenet';
 import { preprocessImage } from './image-preprocessor';
 import { InferencePool } from './inference-pool';
-import { ImageAnalysis, ModelRuntime } from './model-runtime';
+import { describeEngine, InferenceEngine } from './inference-engine';
+import { ImageAnalysis, ModelRuntime, RuntimeHead } from './model-runtime';
+import { bundledOnnxModel } from './onnx/bundled-onnx-model';
 import { rankLabels } from './rank-labels';
 import { RuntimeMetrics } from './runtime-metrics';
 
 /**
  * ModelRuntime over an InferencePool: bytes are preprocessed here (sharp, off the event
- * loop), micro-batched, and run on the pool's threads. The pool starts at boot when
- * MODEL_PRELOAD is on (readiness fails until it is up), else on the first call.
+ * loop), micro-batched, and run on the pool's threads, heads too. The pool starts at boot
+ * when MODEL_PRELOAD is on (readiness fails until it is up), else on the first call. For the
+ * onnx runtime, the bundled backbone is converted to ONNX first (or read from DATA_DIR).
  */
 @Injectable()
 export class PooledModelRuntime
@@ -28,6 +32,7 @@ export class PooledModelRuntime
   private loading?: Promise<InferencePool>;
   private pool?: InferencePool;
   private loadError?: Error;
+  private batchesRunning = 0;
 
   constructor(
     @Inject(AppConfig) private readonly config: AppConfig,
@@ -39,15 +44,17 @@ export class PooledModelRuntime
     this.batcher = new Batcher((inputs) => this.runBatch(inputs), {
       maxBatchSize: batchMaxSize,
       maxDelayMs: batchMaxDelayMs,
+      // A thread with nothing to do takes an image at once; the delay applies while all work.
+      idle: () => this.batchesRunning < (this.pool?.size ?? 0),
     });
     this.metrics = new RuntimeMetrics(metrics.registry, {
-      backend: () => this.backend,
+      engine: () => this.engine,
       threads: () => this.pool?.size ?? 0,
     });
   }
 
-  get backend(): TfBackendName | null {
-    return this.pool?.backend ?? null;
+  get engine(): InferenceEngine | null {
+    return this.pool?.engine ?? null;
   }
 
   onModuleInit(): void {
@@ -68,6 +75,23 @@ export class PooledModelRuntime
     return { embedding, moderation: rankLabels(MODERATION_LABELS, scores) };
   }
 
+  async loadHead(artifacts: tf.io.ModelArtifacts, labelCount: number): Promise<RuntimeHead> {
+    const pool = await this.load();
+    const key = await pool.loadHead({ artifacts, labelCount });
+    return {
+      // A copy goes to the thread: the caller keeps its embeddings.
+      run: (embeddings, count) => pool.runHead(key, embeddings.slice(), count),
+      dispose: () => pool.unloadHead(key),
+    };
+  }
+
+  async checkHead(
+    artifacts: tf.io.ModelArtifacts,
+    labelCount: number,
+  ): Promise<{ probeMs: number }> {
+    return (await this.load()).checkHead({ artifacts, labelCount });
+  }
+
   async onApplicationShutdown(): Promise<void> {
     this.batcher.close();
     const pool = await this.loading?.catch(() => undefined);
@@ -80,14 +104,22 @@ export class PooledModelRuntime
   }
 
   private async startPool(): Promise<InferencePool> {
-    const { inferenceThreads, backend } = this.config.model;
+    const { inferenceThreads, backend, runtime } = this.config.model;
     const started = Date.now();
     try {
-      this.pool = await InferencePool.start({ threads: inferenceThreads, backend });
+      const onnxModel = runtime === 'tfjs' ? undefined : await this.onnxModel();
+      this.pool = await InferencePool.start({
+        threads: inferenceThreads,
+        runtime,
+        backend,
+        onnxModel,
+      });
       this.loadError = undefined;
+      if (this.pool.fallback) this.logger.warn(`${this.pool.fallback}; running TF.js`);
       this.logger.log(
-        `Model ${MODERATION_MODEL.name} v${MODERATION_MODEL.version} loaded on TF.js backend ` +
-          `${this.pool.backend} in ${inferenceThreads} thread(s) (${Date.now() - started} ms)`,
+        `Model ${MODERATION_MODEL.name} v${MODERATION_MODEL.version} loaded on ` +
+          `${describeEngine(this.pool.engine)} in ${inferenceThreads} thread(s) ` +
+          `(${Date.now() - started} ms)`,
       );
       return this.pool;
     } catch (error) {
@@ -98,14 +130,35 @@ export class PooledModelRuntime
     }
   }
 
-  private async runBatch(inputs: Float32Array[]): Promise<ImageOutput[]> {
-    const pool = await this.load();
-    this.metrics.batchSize.observe(inputs.length);
-    const stopTimer = this.metrics.batchSeconds.startTimer();
+  /** The converted backbone; under `auto`, a failed conversion means TF.js, not a failure. */
+  private async onnxModel(): Promise<Uint8Array | undefined> {
+    const dir = join(this.config.dataDir, 'models');
     try {
-      return splitBackboneOutput(await pool.run(concatPixels(inputs), inputs.length));
+      const model = await bundledOnnxModel(dir, (message) => this.logger.warn(message));
+      this.logger.log(
+        `ONNX backbone ${model.converted ? 'converted to' : 'read from'} ${model.path}`,
+      );
+      return model.bytes;
+    } catch (error) {
+      if (this.config.model.runtime === 'onnx') throw error;
+      this.logger.warn(`Could not convert the backbone to ONNX: ${(error as Error).message}`);
+      return undefined;
+    }
+  }
+
+  private async runBatch(inputs: Float32Array[]): Promise<ImageOutput[]> {
+    this.batchesRunning++;
+    try {
+      const pool = await this.load();
+      this.metrics.batchSize.observe(inputs.length);
+      const stopTimer = this.metrics.batchSeconds.startTimer();
+      try {
+        return splitBackboneOutput(await pool.run(concatPixels(inputs), inputs.length));
+      } finally {
+        stopTimer();
+      }
     } finally {
-      stopTimer();
+      this.batchesRunning--;
     }
   }
 
@@ -113,7 +166,7 @@ export class PooledModelRuntime
     const model = `${MODERATION_MODEL.name}@${MODERATION_MODEL.version}`;
     if (this.pool) {
       if (this.pool.size === 0) throw new Error('No inference thread is running');
-      return { model, backend: this.pool.backend, threads: this.pool.size };
+      return { model, ...this.pool.engine, threads: this.pool.size };
     }
     if (this.loadError) throw new Error(`The model failed to load: ${this.loadError.message}`);
     if (this.loading) throw new Error('The model is loading');

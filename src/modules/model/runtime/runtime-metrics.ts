@@ -1,9 +1,9 @@
 import { Gauge, Histogram, Registry } from 'prom-client';
-import type { TfBackendName } from './backend';
+import type { InferenceEngine } from './inference-engine';
 
 /** What the metrics read from the runtime at each scrape. */
 export interface RuntimeState {
-  backend(): TfBackendName | null;
+  engine(): InferenceEngine | null;
   threads(): number;
 }
 
@@ -15,13 +15,13 @@ export class RuntimeMetrics {
   constructor(registry: Registry, state: RuntimeState) {
     new Gauge({
       name: 'vireo_model_backend_info',
-      help: 'The TF.js backend the model runs on (value 1).',
-      labelNames: ['backend'],
+      help: 'The runtime (onnx or tfjs) and backend the backbone runs on (value 1).',
+      labelNames: ['runtime', 'backend'],
       registers: [registry],
       collect() {
         this.reset();
-        const backend = state.backend();
-        if (backend) this.set({ backend }, 1);
+        const engine = state.engine();
+        if (engine) this.set({ ...engine }, 1);
       },
     });
     new Gauge({

@@ -1,9 +1,9 @@
 import type { ModelVersionRecord } from '../../persistence';
-import type { HeadModel } from '../head-model';
+import type { RuntimeHead } from '../runtime';
 
 /**
  * One model version ready to run: the bundled backbone (run by the ModelRuntime, `head`
- * null) or a head in this thread's TF.js. Calls lease it; a retired model (replaced by a
+ * null) or a head in the runtime's inference threads. Calls lease it; a retired model (replaced by a
  * promotion, or evicted) frees its tensors once the last call using it has released it.
  */
 export class LoadedModel {
@@ -13,7 +13,7 @@ export class LoadedModel {
 
   constructor(
     readonly record: ModelVersionRecord,
-    readonly head: HeadModel | null,
+    readonly head: RuntimeHead | null,
     readonly loadMs: number,
   ) {}
 
@@ -35,6 +35,6 @@ export class LoadedModel {
   private disposeIfUnused(): void {
     if (!this.retired || this.users > 0 || this.freed) return;
     this.freed = true;
-    this.head?.dispose();
+    void this.head?.dispose();
   }
 }

@@ -3,7 +3,7 @@ import { AppError } from '../../../common/app-error';
 import type { ModelVersionRecord } from '../../persistence';
 import type { ServedModelVersion, TensorSpec } from '../model-server';
 import { BUNDLED_ARTIFACT_KEY } from '../registry/bundled-model';
-import { EMBEDDING_SIZE, INPUT_SIZE } from '../runtime';
+import { EMBEDDING_SIZE, InferenceEngine, INPUT_SIZE } from '../runtime';
 
 /** Any batch size, as the Open Inference Protocol writes it. */
 const ANY = -1;
@@ -21,11 +21,17 @@ export function tensorInput(record: ModelVersionRecord): TensorSpec {
     : { name: 'embedding', datatype: 'FP32', shape: [ANY, EMBEDDING_SIZE] };
 }
 
-export function describeVersion(record: ModelVersionRecord): ServedModelVersion {
+/** `backbone`: what the runtime runs the backbone on (heads are TF.js models). */
+export function describeVersion(
+  record: ModelVersionRecord,
+  backbone: InferenceEngine | null,
+): ServedModelVersion {
+  const onnx = isBackbone(record) && backbone?.runtime === 'onnx';
   return {
     name: record.modelName,
     version: record.version,
     status: record.status,
+    platform: onnx ? 'onnxruntime_onnx' : 'tensorflowjs_tfjs',
     labels: record.labels,
     inputs: [tensorInput(record), IMAGE_INPUT],
     outputs: [{ name: 'scores', datatype: 'FP32', shape: [ANY, record.labels.length] }],

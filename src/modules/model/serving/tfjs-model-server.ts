@@ -11,7 +11,6 @@ import { Broadcaster } from '../../broadcast/broadcaster';
 import { ReadinessRegistry } from '../../health/readiness.registry';
 import { ModelRepository, ModelVersionRecord } from '../../persistence';
 import { ObjectStorage } from '../../storage/object-storage';
-import { HeadModel } from '../head-model';
 import { modelNotFound, modelVersionNotFound } from '../model-errors';
 import {
   ImageModelAnalysis,
@@ -30,6 +29,7 @@ import {
   ModelRuntime,
   PIXELS_PER_IMAGE,
   rankLabels,
+  RuntimeHead,
 } from '../runtime';
 import { LoadedModel } from './loaded-model';
 import { batchSizeOf, describeVersion, IMAGE_INPUT, isBackbone, tensorInput } from './tensor-specs';
@@ -95,8 +95,17 @@ export class TfjsModelServer
     this.cache.clear();
   }
 
-  async predict(image: Buffer, topK = this.config.model.topK): Promise<ModelPrediction[]> {
-    const { predictions } = await this.analyze(image);
+  async predict(
+    image: Buffer,
+    topK = this.config.model.topK,
+    only?: string,
+  ): Promise<ModelPrediction[]> {
+    const models =
+      only === undefined ? undefined : [await this.leaseVersion(await this.findRecord(only))];
+    const { predictions } = await this.analyzeWith(
+      () => this.runtime.embedAndModerate(image),
+      models,
+    );
     return predictions.map(({ model, version, labels }) => ({
       model,
       version,
@@ -104,21 +113,30 @@ export class TfjsModelServer
     }));
   }
 
-  async analyze(image: Buffer): Promise<ImageModelAnalysis> {
+  analyze(image: Buffer): Promise<ImageModelAnalysis> {
+    return this.analyzeWith(() => this.runtime.embedAndModerate(image));
+  }
+
+  /** One backbone pass, `backbone`, then each model's labels: `models` (leased), else all. */
+  private async analyzeWith(
+    backbone: () => Promise<ImageAnalysis>,
+    models?: LoadedModel[],
+  ): Promise<ImageModelAnalysis> {
     const started = performance.now();
-    const leased = await this.leaseProduction();
+    const leased = models ?? (await this.leaseProduction());
     try {
-      const analysis = await this.runtime.embedAndModerate(image);
-      const predictions: VersionPrediction[] = [];
-      // One head after another, each its own turn of the event loop.
-      for (const { head, record } of leased) {
-        const labels = head
-          ? rankLabels(record.labels, await head.run(analysis.embedding, 1))
-          : analysis.moderation;
-        const { modelName, version, id } = record;
-        const latencyMs = performance.now() - started;
-        predictions.push({ model: modelName, version, versionId: id, labels, latencyMs });
-      }
+      const analysis = await backbone();
+      // Heads run in the inference threads, side by side.
+      const predictions = await Promise.all(
+        leased.map(async ({ head, record }): Promise<VersionPrediction> => {
+          const labels = head
+            ? rankLabels(record.labels, await head.run(analysis.embedding, 1))
+            : analysis.moderation;
+          const { modelName, version, id } = record;
+          const latencyMs = performance.now() - started;
+          return { model: modelName, version, versionId: id, labels, latencyMs };
+        }),
+      );
       return { embedding: { model: BACKBONE_NAME, vector: analysis.embedding }, predictions };
     } finally {
       for (const model of leased) model.release();
@@ -126,7 +144,7 @@ export class TfjsModelServer
   }
 
   async describe(name: string, version?: number): Promise<ServedModelVersion> {
-    return describeVersion(await this.findRecord(name, version));
+    return describeVersion(await this.findRecord(name, version), this.runtime.engine);
   }
 
   async isReady(name: string, version?: number): Promise<boolean> {
@@ -290,13 +308,13 @@ export class TfjsModelServer
 
   private async load(record: ModelVersionRecord): Promise<LoadedModel> {
     const started = Date.now();
-    let head: HeadModel | null = null;
+    let head: RuntimeHead | null = null;
     if (isBackbone(record)) {
       // The runtime loads the backbone; one pass makes sure it is up.
       await this.runtime.analyzePixels(new Float32Array(PIXELS_PER_IMAGE));
     } else {
       const artifacts = await storageModelLoader(this.storage, record.artifactKey).load();
-      head = await HeadModel.load(artifacts, record.labels.length);
+      head = await this.runtime.loadHead(artifacts, record.labels.length);
     }
     return new LoadedModel(record, head, Date.now() - started);
   }
@@ -305,7 +323,7 @@ export class TfjsModelServer
     const production = [...this.production.values()].map(
       ({ record }) => `${record.modelName}@${record.version}`,
     );
-    if (this.synced) return { backend: this.runtime.backend, heads: 'cpu', production };
+    if (this.synced) return { ...this.runtime.engine, production };
     if (this.syncError) throw new Error(`The models failed to load: ${this.syncError.message}`);
     if (this.initialSync) throw new Error('The models are loading');
     return { production, loaded: false };

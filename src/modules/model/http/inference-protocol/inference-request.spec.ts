@@ -7,6 +7,7 @@ const HEAD: ServedModelVersion = {
   name: 'shapes',
   version: 2,
   status: 'production',
+  platform: 'tensorflowjs_tfjs',
   labels: ['circle', 'square'],
   inputs: [
     { name: 'embedding', datatype: 'FP32', shape: [-1, 4] },
@@ -137,5 +138,39 @@ describe('parseInferenceRequest', () => {
   it('refuses a BYTES shape that does not count its elements', () => {
     const body = { inputs: [{ name: 'image', datatype: 'BYTES', shape: [2], data: ['AAAA'] }] };
     expect(refusal(body).message).toContain('BYTES of shape [-1]');
+  });
+
+  it('refuses numbers an FP32 tensor cannot hold: 1e308 would become Infinity', () => {
+    expect(refusal(fp32([1, 4], [0, 1e308, 0, 0])).message).toContain(
+      'Element 1 of embedding is not a finite FP32 number',
+    );
+    expect(refusal(fp32([1, 4], [0, 0, -3.5e38, 0])).message).toContain('Element 2');
+    expect(parseInferenceRequest(fp32([1, 4], [0, 0, 3.4e38, 0]), HEAD).input).toMatchObject({
+      kind: 'tensor',
+    });
+  });
+
+  it('takes FP32 binary data in place, and asks for binary output when told to', () => {
+    const tensor = Float32Array.from([1, 2, 3, 4]);
+    const binary = new Uint8Array(tensor.buffer);
+    const body = {
+      inputs: [
+        {
+          name: 'embedding',
+          datatype: 'FP32',
+          shape: [1, 4],
+          parameters: { binary_data_size: 16 },
+        },
+      ],
+      parameters: { binary_data_output: true },
+    };
+
+    const parsed = parseInferenceRequest(body, HEAD, binary);
+
+    expect(parsed.binaryOutput).toBe(true);
+    expect(parsed.input).toEqual({ kind: 'tensor', shape: [1, 4], data: tensor });
+    expect((parsed.input as { data: Float32Array }).data.buffer).toBe(tensor.buffer);
+    tensor[2] = Infinity;
+    expect(() => parseInferenceRequest(body, HEAD, binary)).toThrow('Element 2');
   });
 });

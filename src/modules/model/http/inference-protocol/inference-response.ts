@@ -22,3 +22,21 @@ export function inferenceResponse(
     ],
   };
 }
+
+/**
+ * The binary tensor data extension's answer: the JSON response without the output's `data`
+ * (`parameters.binary_data_size` instead), then the scores as little-endian FP32. Send with
+ * Inference-Header-Content-Length = `headerLength`.
+ */
+export function binaryInferenceResponse(
+  response: InferenceResponseDto,
+  scores: Float32Array,
+): { body: Buffer; headerLength: number } {
+  const outputs = response.outputs.map(({ data: _data, ...output }) => ({
+    ...output,
+    parameters: { binary_data_size: scores.byteLength },
+  }));
+  const header = Buffer.from(JSON.stringify({ ...response, outputs }));
+  const data = Buffer.from(scores.buffer, scores.byteOffset, scores.byteLength);
+  return { body: Buffer.concat([header, data]), headerLength: header.length };
+}

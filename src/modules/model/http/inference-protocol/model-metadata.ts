@@ -1,15 +1,12 @@
 import type { ServedModelVersion } from '../../model-server';
 import type { ModelMetadataDto } from '../dto/model-metadata.dto';
 
-/** Every model runs on TF.js ("<project>_<format>", as the protocol names platforms). */
-export const PLATFORM = 'tensorflowjs_tfjs';
-
 /** `$metadata_model_response`; `versions`: every version that may be asked for by number. */
 export function modelMetadata(model: ServedModelVersion, versions: number[]): ModelMetadataDto {
   return {
     name: model.name,
     versions: versions.map(String),
-    platform: PLATFORM,
+    platform: model.platform,
     inputs: model.inputs,
     outputs: model.outputs,
   };
