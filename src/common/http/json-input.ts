@@ -38,7 +38,11 @@ export function checkJsonValue(value: unknown, maxDepth = MAX_JSON_DEPTH): void 
   for (let next = containers.pop(); next; next = containers.pop()) {
     const [node, depth] = next;
     if (Array.isArray(node)) {
-      for (const child of node) visit(child, depth + 1);
+      // Numbers first and inline: a tensor is millions of them.
+      for (let i = 0; i < node.length; i++) {
+        const child: unknown = node[i];
+        if (typeof child !== 'number') visit(child, depth + 1);
+      }
       continue;
     }
     for (const key of Object.keys(node)) {
