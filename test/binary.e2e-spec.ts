@@ -116,7 +116,7 @@ describe('node dist/main.js', () => {
         ROLE: 'scheduler',
         REDIS_URL: redis.url,
         REDIS_PREFIX: redisKeys.prefix,
-        HEALTH_CHECK_TIMEOUT_MS: '300',
+        HEALTH_CHECK_TIMEOUT_MS: '1000',
       });
     });
     afterAll(async () => {
@@ -130,7 +130,8 @@ describe('node dist/main.js', () => {
     it('logs readiness once per change, never each probe at error level with a stack', async () => {
       await eventually(async () => ((await ready()) === 200 ? true : undefined), 15_000);
       redis.stall();
-      for (let probe = 0; probe < 8; probe++) expect(await ready()).toBe(503);
+      const failing = 6;
+      for (let probe = 0; probe < failing; probe++) expect(await ready()).toBe(503);
       redis.resume();
       await eventually(async () => ((await ready()) === 200 ? true : undefined), 15_000);
       for (let probe = 0; probe < 3; probe++) expect(await ready()).toBe(200);
@@ -149,11 +150,15 @@ describe('node dist/main.js', () => {
               err?: object;
             },
         );
-      const messages = lines.map((line) => line.msg);
-      expect(messages.filter((msg) => msg.startsWith('Not ready'))).toEqual([
-        'Not ready: queue failed',
-      ]);
-      expect(messages.filter((msg) => msg === 'Ready again')).toHaveLength(1);
+      // Each readiness line is a change (a busy machine may add one, e.g. a slow database
+      // check), far fewer than the probes.
+      const changes = lines
+        .map((line) => line.msg)
+        .filter((msg) => msg.startsWith('Not ready') || msg === 'Ready again');
+      expect(changes).toContain('Not ready: queue failed');
+      expect(changes.at(-1)).toBe('Ready again');
+      expect(changes.filter((msg, i) => msg === changes[i - 1])).toEqual([]);
+      expect(changes.length).toBeLessThan(failing);
       // The probes' own lines: answers, and failures (each with a stack, before).
       const probeLines = lines.filter(
         (line) => (line.req?.url === '/health/ready' && line.res) || line.msg === 'request failed',
