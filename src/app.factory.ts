@@ -1,4 +1,3 @@
-import { ValidationPipe } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -6,6 +5,14 @@ import { Logger } from 'nestjs-pino';
 import type { IncomingMessage } from 'node:http';
 import { AppModule } from './app.module';
 import { streamBinaryBodies } from './common/http/binary-body';
+import {
+  answerClientError,
+  answerFrameworkError,
+  rememberUrl,
+} from './common/http/framework-errors';
+import { checkParsedBodies } from './common/http/json-input';
+import { RequestValidationPipe } from './common/http/request-validation.pipe';
+import { refuseNulInUrls } from './common/http/url-input';
 import { REQUEST_ID_HEADER, requestIdFor } from './common/http/request-id';
 import { applyRouteBodyLimits } from './common/http/route-body-limit';
 import { AppConfig } from './config';
@@ -18,6 +25,11 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     genReqId: assignRequestId,
     forceCloseConnections: 'idle',
     return503OnClosing: true,
+    // The whole request, body included, must arrive within this (slow clients hold sockets).
+    requestTimeout: config.http.requestTimeoutMs,
+    http: connectionTimeouts(config.http.requestTimeoutMs),
+    frameworkErrors: answerFrameworkError,
+    clientErrorHandler: answerClientError,
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRole(config), adapter, {
     bufferLogs: true,
@@ -28,8 +40,11 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
   const fastify = app.getHttpAdapter().getInstance();
   fastify.addHook('onRequest', async (request, reply) => {
     reply.header(REQUEST_ID_HEADER, request.id);
+    rememberUrl(request);
   });
+  refuseNulInUrls(fastify);
   streamBinaryBodies(fastify);
+  checkParsedBodies(fastify);
   applyRouteBodyLimits(fastify, { tensor: config.http.maxTensorBytes });
   // Nest 12's built-in equivalent of helmet: the same headers and defaults as helmet 8.
   app.useSecurityHeaders({ crossOriginResourcePolicy: { policy: 'same-site' } });
@@ -46,12 +61,21 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
       maxAge: 600,
     });
   }
-  app.useGlobalPipes(
-    new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }),
-  );
+  app.useGlobalPipes(new RequestValidationPipe());
   if (config.runs('web')) serveOpenApi(app);
   await app.init();
   return app;
+}
+
+/**
+ * Node checks request deadlines on an interval (30 s by default): often enough to hold the
+ * timeout to a few percent. Headers get no longer than the whole request.
+ */
+function connectionTimeouts(requestTimeoutMs: number) {
+  return {
+    headersTimeout: Math.min(60_000, requestTimeoutMs),
+    connectionsCheckingInterval: Math.max(100, Math.min(1_000, Math.floor(requestTimeoutMs / 10))),
+  };
 }
 
 /** Fastify's id, also set on the raw request so pino-http logs the same one. */

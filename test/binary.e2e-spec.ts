@@ -8,7 +8,9 @@ import { sha256 } from './support/hashing';
 import { testImages } from './support/images';
 import { createTestDatabase, TestDatabase } from './support/postgres';
 import { runVireo, startVireo, VireoProcess } from './support/vireo-process';
+import { deleteRedisKeys, testRedis } from './support/redis';
 import { TEST_REDIS_URL, uniqueRedisPrefix } from './support/services';
+import { StallingProxy, startStallingProxy } from './support/stalling-proxy';
 
 const ADMIN_API_KEY = 'vir_binaryadmin_0123456789abcdefghijABCDEFGHIJ';
 
@@ -93,6 +95,139 @@ describe('node dist/main.js', () => {
 
     it('exits 0 on SIGTERM', async () => {
       expect(await vireo.stop('SIGTERM')).toBe(0);
+    });
+  });
+
+  describe('while a dependency stops answering and comes back', () => {
+    const redisKeys = testRedis();
+    let redis: StallingProxy;
+    let database: TestDatabase;
+    let vireo: VireoProcess;
+
+    // On PostgreSQL: a fresh embedded database takes long to initialise on a busy machine.
+    beforeAll(async () => {
+      [redis, database] = await Promise.all([
+        startStallingProxy(redisKeys.url),
+        createTestDatabase(),
+      ]);
+      vireo = await startVireo({
+        DATA_DIR: join(dataDir, 'readiness'),
+        DATABASE_URL: database.url,
+        ROLE: 'scheduler',
+        REDIS_URL: redis.url,
+        REDIS_PREFIX: redisKeys.prefix,
+        HEALTH_CHECK_TIMEOUT_MS: '1000',
+      });
+    });
+    afterAll(async () => {
+      redis?.resume();
+      await vireo?.stop();
+      await Promise.all([redis?.close(), database?.drop(), deleteRedisKeys(redisKeys)]);
+    });
+
+    const ready = async () => (await fetch(`${vireo.url}/health/ready`)).status;
+
+    it('logs readiness once per change, never each probe at error level with a stack', async () => {
+      await eventually(async () => ((await ready()) === 200 ? true : undefined), 15_000);
+      redis.stall();
+      const failing = 6;
+      for (let probe = 0; probe < failing; probe++) expect(await ready()).toBe(503);
+      redis.resume();
+      await eventually(async () => ((await ready()) === 200 ? true : undefined), 15_000);
+      for (let probe = 0; probe < 3; probe++) expect(await ready()).toBe(200);
+
+      const lines = vireo
+        .output()
+        .split('\n')
+        .filter((line) => line.startsWith('{'))
+        .map(
+          (line) =>
+            JSON.parse(line) as {
+              level: number;
+              msg: string;
+              req?: { url?: string };
+              res?: object;
+              err?: object;
+            },
+        );
+      // Each readiness line is a change (a busy machine may add one, e.g. a slow database
+      // check), far fewer than the probes.
+      const changes = lines
+        .map((line) => line.msg)
+        .filter((msg) => msg.startsWith('Not ready') || msg === 'Ready again');
+      expect(changes).toContain('Not ready: queue failed');
+      expect(changes.at(-1)).toBe('Ready again');
+      expect(changes.filter((msg, i) => msg === changes[i - 1])).toEqual([]);
+      expect(changes.length).toBeLessThan(failing);
+      // The probes' own lines: answers, and failures (each with a stack, before).
+      const probeLines = lines.filter(
+        (line) => (line.req?.url === '/health/ready' && line.res) || line.msg === 'request failed',
+      );
+      expect(probeLines.filter((line) => line.level >= 50 || line.err)).toEqual([]);
+      expect(probeLines.length).toBeGreaterThanOrEqual(3);
+    });
+  });
+
+  describe('serving signed URLs', () => {
+    let vireo: VireoProcess;
+    let database: TestDatabase;
+
+    beforeAll(async () => {
+      database = await createTestDatabase();
+      vireo = await startVireo({
+        DATA_DIR: join(dataDir, 'signed'),
+        DATABASE_URL: database.url,
+        ADMIN_API_KEY,
+        MODEL_PRELOAD: 'false',
+        INFERENCE_THREADS: '1',
+      });
+    });
+    afterAll(async () => {
+      await vireo?.stop();
+      await database?.drop();
+    });
+
+    it('logs every request to a signed URL and every redirect to one without its signature', async () => {
+      const bytes = await testImages.jpeg(12, 12, '#2b2b2b');
+      const asAdmin = { 'x-api-key': ADMIN_API_KEY };
+      const started = await fetch(`${vireo.url}/v1/uploads`, {
+        method: 'POST',
+        headers: { ...asAdmin, 'content-type': 'application/json' },
+        body: JSON.stringify({ contentType: 'image/jpeg', size: bytes.length }),
+      });
+      const link = (await started.json()) as { id: string; uploadUrl: string };
+      const put = await fetch(link.uploadUrl, {
+        method: 'PUT',
+        headers: { 'content-type': 'image/jpeg' },
+        body: bytes,
+      });
+      expect(put.status).toBe(200);
+      await fetch(`${vireo.url}/v1/uploads/${link.id}/complete`, {
+        method: 'POST',
+        headers: asAdmin,
+      });
+      const redirect = await fetch(`${vireo.url}/v1/images/${link.id}/content`, {
+        headers: asAdmin,
+        redirect: 'manual',
+      });
+      const location = redirect.headers.get('location') as string;
+      expect((await fetch(location)).status).toBe(200);
+
+      const signatures = [link.uploadUrl, location].map((url) =>
+        new URL(url).searchParams.get('sig'),
+      );
+      const logged = await eventually(async () => {
+        const lines = vireo
+          .output()
+          .split('\n')
+          .filter((line) => line.includes('/v1/storage/objects'));
+        return lines.length >= 3 ? lines : undefined;
+      });
+      for (const signature of signatures) {
+        expect(signature).toEqual(expect.any(String));
+        expect(vireo.output()).not.toContain(signature as string);
+      }
+      expect(logged.join('\n')).toContain('sig=[Redacted]');
     });
   });
 

@@ -260,6 +260,75 @@ describe('gateway: authentication and authorisation', () => {
     });
   });
 
+  describe('key management', () => {
+    const keyOf = (key: string) => ({ 'x-api-key': key });
+
+    it('lets no key without the admin scope mint or revoke keys, however many scopes it has', async () => {
+      const user = await createUser('keeper@example.com');
+      const asUser = { authorization: `Bearer ${user.accessToken}` };
+      const mint = (as: Record<string, string>, scopes: string[]) =>
+        a.http().post('/v1/keys').set(as).send({ name: 'k', scopes });
+      const strong = (await mint(asUser, ['images:read', 'images:write', 'predict']).expect(201))
+        .body;
+      const other = (await mint(asUser, ['images:read']).expect(201)).body;
+
+      const minted = await mint(keyOf(strong.key), ['images:read']).expect(403);
+      expect(errorCode(minted)).toBe('session_required');
+      const revoked = await a
+        .http()
+        .delete(`/v1/keys/${other.id}`)
+        .set(keyOf(strong.key))
+        .expect(403);
+      expect(errorCode(revoked)).toBe('session_required');
+      await b.http().get('/v1/keys').set(keyOf(other.key)).expect(200);
+      const listed = await a.http().get('/v1/keys').set(asUser).expect(200);
+      expect(listed.body.map((key: { id: string }) => key.id).sort()).toEqual(
+        [strong.id, other.id].sort(),
+      );
+    });
+
+    it("gives a minted key no longer life, no higher limits and no scopes beyond its creator's", async () => {
+      const expiresAt = new Date(Date.now() + 60_000);
+      const creator = await createKey(['admin'], {
+        expiresAt: expiresAt.toISOString(),
+        rateLimits: { reads: 50 },
+      });
+      const mint = (extra: Record<string, unknown>) =>
+        a
+          .http()
+          .post('/v1/keys')
+          .set(keyOf(creator.key))
+          .send({ name: 'minted', scopes: ['images:read'], ...extra });
+
+      const inheriting = await mint({}).expect(201);
+      expect(inheriting.body).toMatchObject({
+        expiresAt: expiresAt.toISOString(),
+        rateLimits: { reads: 50 },
+      });
+      const later = new Date(expiresAt.getTime() + 3_600_000).toISOString();
+      expect(errorCode(await mint({ expiresAt: later }).expect(403))).toBe('expiry_escalation');
+      for (const rateLimits of [{ reads: 1_000_000 }, { uploads: 1_000_000 }]) {
+        expect(errorCode(await mint({ rateLimits }).expect(403))).toBe('rate_limit_escalation');
+      }
+      const past = new Date(Date.now() - 1000).toISOString();
+      expect(errorCode(await mint({ expiresAt: past }).expect(400))).toBe('invalid_expiry');
+      const modest = await mint({
+        expiresAt: new Date(Date.now() + 30_000).toISOString(),
+        rateLimits: { reads: 10, predict: 5 },
+      }).expect(201);
+      expect(modest.body.rateLimits).toEqual({ reads: 10, predict: 5 });
+
+      const user = await createUser('limited@example.com');
+      const fromSession = await a
+        .http()
+        .post('/v1/keys')
+        .set('authorization', `Bearer ${user.accessToken}`)
+        .send({ name: 'big', scopes: ['images:read'], rateLimits: { reads: 1_000_000 } })
+        .expect(403);
+      expect(errorCode(fromSession)).toBe('rate_limit_escalation');
+    });
+  });
+
   describe('every route', () => {
     it('answers 401 on every documented path and method without one, except the public routes', async () => {
       const { body: document } = await a.http().get('/openapi.json').expect(200);

@@ -6,6 +6,7 @@ const ADMIN_KEY = 'vir_ratelimit_0123456789abcdefghijABCDEFGHIJ';
 const READS_PER_MIN = 6;
 const UPLOADS_PER_MIN = 3;
 const PREDICT_PER_MIN = 3;
+const KEYS_PER_MIN = 12;
 
 async function newKey(
   app: TestApp,
@@ -54,6 +55,7 @@ describe('gateway: rate limits', () => {
       RATE_LIMIT_READS_PER_MIN: String(READS_PER_MIN),
       RATE_LIMIT_UPLOADS_PER_MIN: String(UPLOADS_PER_MIN),
       RATE_LIMIT_PREDICT_PER_MIN: String(PREDICT_PER_MIN),
+      RATE_LIMIT_KEYS_PER_MIN: String(KEYS_PER_MIN),
     });
     [a, b] = cluster.replicas;
   });
@@ -121,6 +123,24 @@ describe('gateway: rate limits', () => {
     expectRateLimitedEnvelope(refused);
   });
 
+  it('limits minting and revoking keys on their own budget', async () => {
+    const minter = await newKey(a, ['admin']);
+    const created: string[] = [];
+    const refused = await exhaust(KEYS_PER_MIN, async (i) => {
+      if (i % 3 === 2)
+        return either(i).http().delete(`/v1/keys/${created.pop()}`).set('x-api-key', minter);
+      const res = await either(i)
+        .http()
+        .post('/v1/keys')
+        .set('x-api-key', minter)
+        .send({ name: `k${i}`, scopes: ['images:read'] });
+      created.push(res.body.id);
+      return res;
+    });
+    expectRateLimitedEnvelope(refused);
+    await a.http().get('/v1/keys').set('x-api-key', minter).expect(200);
+  });
+
   it('counts anonymous callers per client IP from the X-Forwarded-For of a trusted proxy', async () => {
     // TRUST_PROXY defaults to loopback, where these requests come from (as nginx's would).
     const fromClient = (ip: string) => (i: number) =>
@@ -129,9 +149,13 @@ describe('gateway: rate limits', () => {
     await b.http().get('/v2').set('x-forwarded-for', '203.0.113.8').expect(200);
   });
 
-  it('slows down and then refuses a brute-force login', async () => {
-    const attempt = () =>
-      a.http().post('/v1/auth/login').send({ email: 'victim@example.com', password: 'guess' });
+  it('slows down and then refuses a brute-force login, but not the owner elsewhere', async () => {
+    const email = 'victim@example.com';
+    const password = 'the owner knows this one';
+    await a.http().post('/v1/admin/users').set('x-api-key', ADMIN_KEY).send({ email, password });
+    const login = (from: string, tried = 'guess') =>
+      a.http().post('/v1/auth/login').set('x-forwarded-for', from).send({ email, password: tried });
+    const attempt = () => login('198.51.100.66');
     const timings: number[] = [];
     let last;
     for (let i = 0; i < 11; i++) {
@@ -146,6 +170,14 @@ describe('gateway: rate limits', () => {
     expect(timings[3]).toBeGreaterThanOrEqual(240);
     expect(timings[5]).toBeGreaterThanOrEqual(990);
     expect(timings[6]).toBeGreaterThan(timings[4]);
+
+    // Throttled per account and client together: the attacker's address stays locked out,
+    // the owner logs in from theirs at once.
+    expect((await login('198.51.100.66', password)).status).toBe(429);
+    const started = Date.now();
+    const owner = await login('192.0.2.10', password).expect(200);
+    expect(owner.body.accessToken).toEqual(expect.any(String));
+    expect(Date.now() - started).toBeLessThan(1000);
   }, 30_000);
 });
 

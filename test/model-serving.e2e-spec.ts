@@ -218,6 +218,23 @@ describe('POST /v1/predict', () => {
       .send(Buffer.from('GIF89a but truncated'))
       .expect(415);
     expect(errorCode(raw)).toBe('unsupported_image');
+    // The decoder's own words name its internals, not the client's input.
+    expect(raw.body.error.message).toBe('The bytes are not an image that can be decoded');
+  });
+
+  it('refuses SVG and other types uploads refuse with 415 before any decoder reads them', async () => {
+    const svg = Buffer.from(
+      '<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" width="8" height="8">' +
+        '<rect width="8" height="8" fill="red"/></svg>',
+    );
+    const brokenSvg = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"><rect');
+    for (const bytes of [svg, brokenSvg, Buffer.from('%PDF-1.4 a pdf')]) {
+      const raw = a.http().post('/v1/predict').set(withKey(keys.predict));
+      for (const res of [await predict(a, bytes), await raw.type('image/svg+xml').send(bytes)]) {
+        expect([res.status, errorCode(res)]).toEqual([415, 'unsupported_image']);
+        expect(res.body.error.message).not.toMatch(/glib|xml|vips|svg/i);
+      }
+    }
   });
 
   it('refuses an empty image with 400', async () => {
@@ -783,7 +800,13 @@ describe('Open Inference Protocol (/v2)', () => {
     const garbage = await infer('/v2/models/moderation/infer', {
       inputs: [imageInput(Buffer.from('no image'))],
     }).expect(415);
-    expect(garbage.body).toEqual({ error: expect.stringContaining('not an image') });
+    expect(garbage.body).toEqual({ error: expect.stringContaining('not a supported image') });
+    const svg = Buffer.from('<svg xmlns="http://www.w3.org/2000/svg"><rect');
+    const refused = await infer('/v2/models/moderation/infer', {
+      inputs: [imageInput(png, svg)],
+    }).expect(415);
+    expect(refused.body).toEqual({ error: expect.stringContaining('not a supported image') });
+    expect(refused.body.error).not.toMatch(/glib|xml/i);
     const body = { inputs: [imageInput(png)] };
     const unknown = await infer('/v2/models/nope/infer', body).expect(404);
     expect(unknown.body).toEqual({ error: 'No model named nope' });

@@ -6,6 +6,7 @@ import { QueueName } from '../src/modules/queue/queues';
 import { ObjectStorage } from '../src/modules/storage/object-storage';
 import { ModelRepository, PredictionRepository } from '../src/modules/persistence';
 import { ImageReconciler } from '../src/modules/realtime/reconciler/image-reconciler';
+import { UploadSweeper } from '../src/modules/upload/sweeper/upload-sweeper';
 import { bootListeningApp, TestApp } from './support/app';
 import { sleep } from './support/eventually';
 import { sha256 } from './support/hashing';
@@ -175,11 +176,12 @@ describe.each(backends)('uploads and image fetch on %s', (_name, boot) => {
   }
 
   async function storedKeys(as: Owner = owner): Promise<string[]> {
-    const [originals, derivatives] = await Promise.all([
-      h.storage.list(`originals/${as.id}/`),
-      h.storage.list(`derivatives/${as.id}/`),
-    ]);
-    return [...originals, ...derivatives].map((object) => object.key);
+    const listed = await Promise.all(
+      ['originals', 'derivatives', 'staging'].map((folder) =>
+        h.storage.list(`${folder}/${as.id}/`),
+      ),
+    );
+    return listed.flat().map((object) => object.key);
   }
 
   async function imageIds(as: Owner): Promise<string[]> {
@@ -218,6 +220,17 @@ describe.each(backends)('uploads and image fetch on %s', (_name, boot) => {
 
   function complete(id: string, as: Owner = owner) {
     return h.app.http().post(`/v1/uploads/${id}/complete`).set(as.headers);
+  }
+
+  /** The original bytes of an image, streamed by the app. */
+  async function inlineContent(id: string, as: Owner): Promise<Buffer> {
+    const res = await http()
+      .get(`/v1/images/${id}/content?inline=1`)
+      .set(as.headers)
+      .buffer(true)
+      .parse(binary)
+      .expect(200);
+    return res.body as Buffer;
   }
 
   async function jobsAdded(queue: QueueName): Promise<number> {
@@ -472,6 +485,82 @@ describe.each(backends)('uploads and image fetch on %s', (_name, boot) => {
       expect(third.body).toMatchObject({ id: link.id, status: 'processed' });
     });
 
+    it.each([2, 5, 8])(
+      'completes once for %i concurrent callers, each answered with the same image, nothing lost',
+      async (callers) => {
+        const as = await newOwner();
+        for (let round = 0; round < 3; round++) {
+          const bytes = await testImages.jpeg(20 + round, 20 + callers, '#3c3c3c');
+          const link = await startUpload(bytes, as);
+          expect((await putBytes(link, bytes)).ok).toBe(true);
+          const answers = await Promise.all(
+            Array.from({ length: callers }, () => complete(link.id, as)),
+          );
+          expect(answers.map((res) => [res.status, res.body.id, res.body.duplicate])).toEqual(
+            answers.map(() => [202, link.id, false]),
+          );
+          const image = await waitForStatus(link.id, as);
+          expect(image).toMatchObject({ status: 'processed', sha256: sha256(bytes) });
+          expect((await inlineContent(link.id, as)).equals(bytes)).toBe(true);
+        }
+      },
+    );
+
+    it('completes a duplicate once for concurrent callers, each answered with the existing image', async () => {
+      const as = await newOwner();
+      const bytes = await testImages.jpeg(21, 23, '#4d4d4d');
+      const existing = await uploaded(bytes, as);
+      for (let round = 0; round < 3; round++) {
+        const link = await startUpload(bytes, as);
+        expect((await putBytes(link, bytes)).ok).toBe(true);
+        const answers = await Promise.all(Array.from({ length: 6 }, () => complete(link.id, as)));
+        expect(answers.map((res) => [res.status, res.body.id, res.body.duplicate])).toEqual(
+          answers.map(() => [200, existing.id, true]),
+        );
+        // A retry long after still answers with the existing image.
+        const retry = await complete(link.id, as).expect(200);
+        expect(retry.body).toMatchObject({ id: existing.id, duplicate: true });
+      }
+      expect(await imageIds(as)).toEqual([existing.id]);
+      expect(await storedKeys(as)).toContain(`originals/${as.id}/${existing.id}`);
+      await http().get(`/v1/images/${existing.id}/content?inline=1`).set(as.headers).expect(200);
+    });
+
+    it('takes no bytes through a link once its upload completed: refused, or never reaching the image', async () => {
+      const as = await newOwner();
+      const bytes = await testImages.noiseJpeg(8 * 1024);
+      const link = await startUpload(bytes, as);
+      expect((await putBytes(link, bytes)).ok).toBe(true);
+      await complete(link.id, as).expect(202);
+      const swapped = Buffer.from(bytes);
+      swapped[swapped.length - 100] ^= 0xff;
+      const late = await putBytes(link, swapped);
+      if (h.storeVerifiesSignatures) {
+        expect(late.status).toBe(403);
+        expect(await late.json()).toMatchObject({ error: { code: 'signed_url_revoked' } });
+      }
+      expect((await inlineContent(link.id, as)).equals(bytes)).toBe(true);
+      expect((await complete(link.id, as).expect(202)).body.sha256).toBe(sha256(bytes));
+      const { strayUploads } = await h.app.app.get(UploadSweeper).sweep();
+      expect(strayUploads).toBe(late.ok ? 1 : 0);
+      expect(await storedKeys(as)).not.toContain(`staging/${as.id}/${link.id}`);
+    });
+
+    it('leaves nothing under the image after a PUT through a link whose upload was deleted', async () => {
+      const as = await newOwner();
+      const bytes = await testImages.jpeg(17, 19, '#123456');
+      const link = await startUpload(bytes, as);
+      expect((await putBytes(link, bytes)).ok).toBe(true);
+      await http().delete(`/v1/images/${link.id}`).set(as.headers).expect(204);
+      expect(await storedKeys(as)).toEqual([]);
+      const late = await putBytes(link, bytes);
+      if (h.storeVerifiesSignatures) expect(late.status).toBe(403);
+      expect(await h.storage.list(`originals/${as.id}/`)).toEqual([]);
+      await complete(link.id, as).expect(404);
+      await h.app.app.get(UploadSweeper).sweep();
+      await expectNothingStored(as);
+    });
+
     it('checks a declared sha256, and answers a known one with the existing image', async () => {
       const as = await newOwner();
       const bytes = await testImages.jpeg(12, 12, '#010203');
@@ -626,6 +715,12 @@ describe.each(backends)('uploads and image fetch on %s', (_name, boot) => {
       const signed = await fetch(res.headers.location as string);
       expect(signed.status).toBe(200);
       expect(signed.headers.get('content-type')).toBe('image/jpeg');
+      // User content: saved, not shown, when opened; on local disk also sandboxed (S3 cannot
+      // set that header; its bucket is another origin than the API's).
+      expect(signed.headers.get('content-disposition')).toBe('attachment');
+      if (h.storeVerifiesSignatures) {
+        expect(signed.headers.get('content-security-policy')).toBe('sandbox');
+      }
       expect(Buffer.from(await signed.arrayBuffer()).equals(bytes)).toBe(true);
     });
 
@@ -637,6 +732,8 @@ describe.each(backends)('uploads and image fetch on %s', (_name, boot) => {
         'content-type': 'image/jpeg',
         'accept-ranges': 'bytes',
         'cache-control': 'private, max-age=31536000, immutable',
+        'content-security-policy': 'sandbox',
+        'content-disposition': 'inline',
       });
       expect(whole.headers.etag).toEqual(expect.any(String));
       expect((whole.body as Buffer).equals(bytes)).toBe(true);
@@ -649,6 +746,7 @@ describe.each(backends)('uploads and image fetch on %s', (_name, boot) => {
         .parse(binary)
         .expect(206);
       expect(part.headers['content-range']).toBe(`bytes 10-19/${bytes.length}`);
+      expect(part.headers['content-security-policy']).toBe('sandbox');
       expect((part.body as Buffer).equals(bytes.subarray(10, 20))).toBe(true);
 
       await http()
@@ -670,6 +768,7 @@ describe.each(backends)('uploads and image fetch on %s', (_name, boot) => {
         .expect(302);
       const signed = await fetch(redirect.headers.location as string);
       expect(signed.headers.get('content-type')).toBe('image/webp');
+      expect(signed.headers.get('content-disposition')).toBe('attachment');
 
       const link = await startUpload(await testImages.jpeg(8, 8));
       const res = await http().get(`/v1/images/${link.id}/thumbnail`).set(owner.headers);
@@ -815,7 +914,7 @@ describe.each(backends)('uploads and image fetch on %s', (_name, boot) => {
       const link = await startUpload(bytes, as);
       expect((await putBytes(link, bytes)).ok).toBe(true);
       const never = await startUpload(await testImages.jpeg(9, 9), as);
-      expect(await storedKeys(as)).toEqual([`originals/${as.id}/${link.id}`]);
+      expect(await storedKeys(as)).toEqual([`staging/${as.id}/${link.id}`]);
       await sleep(2500);
 
       await h.jobs.add('sweep-uploads', {});

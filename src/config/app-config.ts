@@ -56,6 +56,7 @@ export class AppConfig {
     publicUrl: string;
     maxUploadBytes: number;
     maxJsonBytes: number;
+    requestTimeoutMs: number;
     maxTensorBytes: number;
     corsOrigins: string[];
     trustProxy: string[] | false;
@@ -71,7 +72,12 @@ export class AppConfig {
     jwtRefreshTtlS: number;
     metricsPublic: boolean;
   };
-  readonly rateLimits: { uploadsPerMin: number; predictPerMin: number; readsPerMin: number };
+  readonly rateLimits: {
+    uploadsPerMin: number;
+    predictPerMin: number;
+    readsPerMin: number;
+    keysPerMin: number;
+  };
   readonly uploads: { uploadUrlTtlS: number; downloadUrlTtlS: number };
   readonly queue: { concurrency: number; attempts: number; backoffMs: number; lockMs: number };
   readonly realtime: {
@@ -105,6 +111,7 @@ export class AppConfig {
       publicUrl: (s.PUBLIC_URL ?? `http://localhost:${s.PORT}`).replace(/\/+$/, ''),
       maxUploadBytes: s.MAX_UPLOAD_BYTES,
       maxJsonBytes: s.MAX_JSON_BYTES,
+      requestTimeoutMs: s.REQUEST_TIMEOUT_MS,
       maxTensorBytes: s.MAX_TENSOR_BYTES,
       corsOrigins: splitList(s.CORS_ORIGINS),
       trustProxy: s.TRUST_PROXY === 'false' ? false : splitList(s.TRUST_PROXY),
@@ -137,6 +144,7 @@ export class AppConfig {
       uploadsPerMin: s.RATE_LIMIT_UPLOADS_PER_MIN,
       predictPerMin: s.RATE_LIMIT_PREDICT_PER_MIN,
       readsPerMin: s.RATE_LIMIT_READS_PER_MIN,
+      keysPerMin: s.RATE_LIMIT_KEYS_PER_MIN,
     };
     this.uploads = { uploadUrlTtlS: s.UPLOAD_URL_TTL_S, downloadUrlTtlS: s.DOWNLOAD_URL_TTL_S };
     this.queue = {

@@ -136,6 +136,12 @@ export const SETTINGS = {
     default: String(1024 * 1024),
     description: 'Largest JSON request body, in bytes (413 above it).',
   },
+  REQUEST_TIMEOUT_MS: {
+    schema: positiveInt,
+    default: '30000',
+    description:
+      'Longest time a whole request, body included, may take to arrive (408 past it; slow clients hold no socket longer).',
+  },
   LOG_LEVEL: {
     schema: z.enum(LOG_LEVELS),
     default: 'info',
@@ -186,6 +192,11 @@ export const SETTINGS = {
     schema: positiveInt,
     default: '1200',
     description: 'Read requests per minute per API key, user or client IP.',
+  },
+  RATE_LIMIT_KEYS_PER_MIN: {
+    schema: positiveInt,
+    default: '60',
+    description: 'API key creations and revocations per minute per API key, user or client IP.',
   },
   CORS_ORIGINS: {
     schema: z.string(),

@@ -228,6 +228,140 @@ describe.each(DATABASE_KINDS)('persistence repositories (%s)', (kind: DatabaseKi
       expect(await embeddings.get(image.id, 'backbone')).toBeNull();
     });
 
+    describe('completing a presigned upload', () => {
+      const LEASE_MS = 60_000;
+      const finalKey = () => unique('originals/final');
+
+      it('lets exactly one of concurrent completers claim it, the owner only, while pending', async () => {
+        const owner = await newOwner();
+        const image = await newImage(owner);
+        for (let round = 0; round < 5; round++) {
+          const claims = await Promise.all(
+            Array.from({ length: 8 }, () => images.claimCompletion(image.id, owner, LEASE_MS)),
+          );
+          const won = claims.filter((claim) => claim !== null);
+          expect(won).toHaveLength(1);
+          expect(won[0]!.image).toMatchObject({ id: image.id, status: 'pending' });
+          expect(await images.claimCompletion(image.id, owner, LEASE_MS)).toBeNull();
+          await images.releaseCompletion(image.id, won[0]!.token);
+        }
+        expect(await images.claimCompletion(image.id, await newOwner(), LEASE_MS)).toBeNull();
+        expect(await images.claimCompletion('nope', owner, LEASE_MS)).toBeNull();
+        const uploaded = await newImage(owner, { status: 'uploaded' });
+        expect(await images.claimCompletion(uploaded.id, owner, LEASE_MS)).toBeNull();
+      });
+
+      it('moves a claimed upload to uploaded once, with its sha256 and final key', async () => {
+        const owner = await newOwner();
+        const image = await newImage(owner);
+        const claim = await images.claimCompletion(image.id, owner, LEASE_MS);
+        const [digest, key] = [sha(), finalKey()];
+        const done = await images.completeUpload(image.id, claim!.token, {
+          sha256: digest,
+          storageKey: key,
+        });
+        expect(done).toEqual({
+          image: expect.objectContaining({
+            id: image.id,
+            status: 'uploaded',
+            sha256: digest,
+            storageKey: key,
+            uploadedAt: expect.any(Date),
+          }),
+          duplicate: false,
+        });
+        expect(done!.image).not.toHaveProperty('completionToken');
+        expect(await images.findByStorageKey(key)).toMatchObject({ id: image.id });
+        expect(
+          await images.completeUpload(image.id, claim!.token, { sha256: sha(), storageKey: key }),
+        ).toBeNull();
+        expect(await images.claimCompletion(image.id, owner, LEASE_MS)).toBeNull();
+      });
+
+      it('replaces an upload of bytes the owner has by a record of that image, atomically', async () => {
+        const owner = await newOwner();
+        const digest = sha();
+        const existing = await newImage(owner, { status: 'uploaded', sha256: digest });
+        const uploads = await Promise.all([newImage(owner), newImage(owner), newImage(owner)]);
+        const done = await Promise.all(
+          uploads.map(async (upload) => {
+            const claim = await images.claimCompletion(upload.id, owner, LEASE_MS);
+            return images.completeUpload(upload.id, claim!.token, {
+              sha256: digest,
+              storageKey: finalKey(),
+            });
+          }),
+        );
+        for (const [i, result] of done.entries()) {
+          expect(result).toEqual({
+            image: expect.objectContaining({ id: existing.id }),
+            duplicate: true,
+          });
+          expect(await images.findById(uploads[i].id)).toBeNull();
+          expect(await images.findDuplicateUpload(uploads[i].id, owner)).toMatchObject({
+            id: existing.id,
+          });
+          expect(await images.findDuplicateUpload(uploads[i].id, await newOwner())).toBeNull();
+        }
+        expect(await images.deleteDuplicateUploads(new Date(Date.now() - 60_000))).toBe(0);
+        expect(
+          await images.deleteDuplicateUploads(new Date(Date.now() + 1_000)),
+        ).toBeGreaterThanOrEqual(3);
+        expect(await images.findDuplicateUpload(uploads[0].id, owner)).toBeNull();
+      });
+
+      it('settles two uploads of the same new bytes as one image and one duplicate', async () => {
+        const owner = await newOwner();
+        const digest = sha();
+        const [first, second] = [await newImage(owner), await newImage(owner)];
+        const claims = await Promise.all(
+          [first, second].map((upload) => images.claimCompletion(upload.id, owner, LEASE_MS)),
+        );
+        const done = await Promise.all(
+          [first, second].map((upload, i) =>
+            images.completeUpload(upload.id, claims[i]!.token, {
+              sha256: digest,
+              storageKey: finalKey(),
+            }),
+          ),
+        );
+        const winner = done.find((result) => !result!.duplicate)!.image;
+        expect(done.filter((result) => result!.duplicate)).toEqual([
+          { image: expect.objectContaining({ id: winner.id }), duplicate: true },
+        ]);
+        expect(await images.findBySha256ForOwner(owner, digest)).toMatchObject({ id: winner.id });
+      });
+
+      it('lets a lapsed claim be taken over, after which the old one has lost', async () => {
+        const owner = await newOwner();
+        const image = await newImage(owner);
+        const lapsed = await images.claimCompletion(image.id, owner, 1);
+        await new Promise((resolve) => setTimeout(resolve, 5));
+        const current = await images.claimCompletion(image.id, owner, LEASE_MS);
+        expect(current).not.toBeNull();
+        const result = { sha256: sha(), storageKey: finalKey() };
+        expect(await images.completeUpload(image.id, lapsed!.token, result)).toBeNull();
+        expect(await images.abandonUpload(image.id, lapsed!.token)).toBe(false);
+        await images.releaseCompletion(image.id, lapsed!.token);
+        expect(await images.claimCompletion(image.id, owner, LEASE_MS)).toBeNull();
+        expect(await images.abandonUpload(image.id, current!.token)).toBe(true);
+        expect(await images.findById(image.id)).toBeNull();
+      });
+
+      it('answers a lost claim with null when the image was removed meanwhile', async () => {
+        const owner = await newOwner();
+        const image = await newImage(owner);
+        const claim = await images.claimCompletion(image.id, owner, LEASE_MS);
+        await images.delete(image.id, owner);
+        expect(
+          await images.completeUpload(image.id, claim!.token, {
+            sha256: sha(),
+            storageKey: finalKey(),
+          }),
+        ).toBeNull();
+      });
+    });
+
     it('finds images stuck in a status, oldest first', async () => {
       const owner = await newOwner();
       const stuck = await newImage(owner);

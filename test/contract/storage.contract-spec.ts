@@ -137,6 +137,25 @@ describe.each(backends)('ObjectStorage on %s', (_name, open) => {
     await expect(storage.get('list/x/1')).rejects.toBeInstanceOf(ObjectNotFoundError);
   });
 
+  it('copies an object with its type, replacing the target, and leaves the source', async () => {
+    const body = bytes('bytes to be copied');
+    await storage.put('copy/source', Readable.from([body]), { contentType: 'image/png' });
+    await storage.put('copy/target', Readable.from([bytes('old')]), { contentType: 'text/plain' });
+    const copied = await storage.copy('copy/source', 'copy/target');
+    expect(copied).toMatchObject({
+      key: 'copy/target',
+      size: body.length,
+      contentType: 'image/png',
+    });
+    const read = await storage.get('copy/target');
+    expect(read.contentType).toBe('image/png');
+    expect(await readAll(read.body)).toEqual(body);
+    expect(await storage.stat('copy/source')).toMatchObject({ size: body.length });
+    const missing = await rejection(storage.copy('copy/none', 'copy/elsewhere'));
+    expect(missing).toBeInstanceOf(ObjectNotFoundError);
+    expect(await storage.stat('copy/elsewhere')).toBeNull();
+  });
+
   it('refuses an object over the size limit and leaves nothing behind', async () => {
     const error = await rejection(
       storage.put('limits/big', Readable.from([Buffer.alloc(1000), Buffer.alloc(1000)]), {

@@ -53,6 +53,7 @@ export async function bootListeningApp(env: Record<string, string> = {}): Promis
     PUBLIC_URL: `http://127.0.0.1:${port}`,
     RATE_LIMIT_UPLOADS_PER_MIN: '100000',
     RATE_LIMIT_READS_PER_MIN: '100000',
+    RATE_LIMIT_KEYS_PER_MIN: '100000',
     QUEUE_BACKOFF_MS: '50',
     LOG_LEVEL: 'error',
     ...env,

@@ -10,7 +10,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../app-error';
 import { codeForStatus, ErrorEnvelope } from './error-envelope';
 
-interface RenderedError {
+export interface RenderedError {
   status: number;
   code: string;
   message: string;
@@ -31,25 +31,36 @@ export class ErrorEnvelopeFilter implements ExceptionFilter {
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
     const rendered = render(exception);
-    if (rendered.status >= 500) {
+    // An AppError is an answer chosen on purpose (e.g. 503 not_ready); anything else is a fault.
+    if (rendered.status >= 500 && !(exception instanceof AppError)) {
       this.logger.error({ err: exception, requestId: request.id }, 'request failed');
     }
-    reply.status(rendered.status).headers(rendered.headers);
-    reply.send(
-      isInferenceProtocolRoute(request.url)
-        ? { error: rendered.message }
-        : envelope(rendered, request.id),
-    );
+    replyWithError(request, reply, rendered);
   }
 }
 
-function envelope(rendered: RenderedError, requestId: string): ErrorEnvelope {
+/** Sends a rendered error in the shape the route speaks. */
+export function replyWithError(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  rendered: RenderedError,
+): void {
+  reply.status(rendered.status).headers(rendered.headers);
+  reply.send(errorBody(rendered, request.url, request.id));
+}
+
+export function errorBody(
+  rendered: RenderedError,
+  url: string,
+  requestId: string,
+): ErrorEnvelope | { error: string } {
+  if (isInferenceProtocolRoute(url)) return { error: rendered.message };
   const { code, message, details } = rendered;
   return { error: { code, message, requestId, ...(details && { details }) } };
 }
 
 function isInferenceProtocolRoute(url: string): boolean {
-  return url === '/v2' || url.startsWith('/v2/');
+  return url === '/v2' || url.startsWith('/v2/') || url.startsWith('/v2?');
 }
 
 export function render(exception: unknown): RenderedError {

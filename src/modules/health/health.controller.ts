@@ -4,12 +4,15 @@ import { HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
 import { AppError } from '../../common/app-error';
 import { Public } from '../../common/http/public.decorator';
 import { AppConfig } from '../../config';
+import { ReadinessLog } from './readiness-log';
 import { ReadinessRegistry } from './readiness.registry';
 
 @ApiTags('health')
 @Public()
 @Controller('health')
 export class HealthController {
+  private readonly changes = new ReadinessLog();
+
   constructor(
     private readonly health: HealthCheckService,
     private readonly indicators: HealthIndicatorService,
@@ -36,6 +39,7 @@ export class HealthController {
     );
     try {
       const result = await this.health.check(checks);
+      this.changes.record([]);
       return { status: result.status, role: this.config.role, checks: result.details };
     } catch (error) {
       if (!(error instanceof ServiceUnavailableException)) throw error;
@@ -44,6 +48,7 @@ export class HealthController {
         details?: Record<string, unknown>;
       };
       const failed = Object.keys(body.error ?? {});
+      this.changes.record(failed);
       throw new AppError(
         HttpStatus.SERVICE_UNAVAILABLE,
         'not_ready',

@@ -46,8 +46,7 @@ export class LocalDiskStorage extends ObjectStorage {
 
   async put(key: string, body: Readable, options: PutOptions): Promise<StoredObject> {
     const { data, meta } = this.paths(key);
-    const temp = join(this.root, '.tmp', randomUUID());
-    await mkdir(dirname(temp), { recursive: true });
+    const temp = await this.tempFile();
     const counted = new HashingLimit(options.maxBytes);
     try {
       // flush: the bytes are on disk before the put (and the upload request) succeeds.
@@ -62,6 +61,31 @@ export class LocalDiskStorage extends ObjectStorage {
       await rm(temp, { force: true });
       throw error;
     }
+  }
+
+  async copy(sourceKey: string, targetKey: string): Promise<ObjectStat> {
+    const source = this.paths(sourceKey);
+    const target = this.paths(targetKey);
+    const sidecar = await readSidecar(source.meta);
+    const temp = await this.tempFile();
+    try {
+      const from = createReadStream(source.data);
+      await pipeline(from, createWriteStream(temp, { flags: 'wx', flush: true })).catch(
+        (error: NodeJS.ErrnoException) => {
+          throw error.code === 'ENOENT' ? new ObjectNotFoundError(sourceKey) : error;
+        },
+      );
+      if (sidecar) await this.writeSidecar(target.meta, sidecar);
+      else await rm(target.meta, { force: true });
+      await mkdir(dirname(target.data), { recursive: true });
+      await rename(temp, target.data);
+    } catch (error) {
+      await rm(temp, { force: true });
+      throw error;
+    }
+    const copied = await this.stat(targetKey);
+    if (!copied) throw new ObjectNotFoundError(targetKey);
+    return copied;
   }
 
   async get(key: string, range?: ByteRange): Promise<ObjectRead> {
@@ -158,6 +182,13 @@ export class LocalDiskStorage extends ObjectStorage {
     query.set('sig', this.signer.sign(request));
     const path = request.key.split('/').map(encodeURIComponent).join('/');
     return `${this.publicUrl}${SIGNED_OBJECTS_PATH}/${path}?${query}`;
+  }
+
+  /** A fresh path under `.tmp/`, renamed into place once its bytes are whole. */
+  private async tempFile(): Promise<string> {
+    const temp = join(this.root, '.tmp', randomUUID());
+    await mkdir(dirname(temp), { recursive: true });
+    return temp;
   }
 
   private paths(key: string): { data: string; meta: string } {

@@ -1,5 +1,5 @@
 import { Logger, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
-import { Client } from 'minio';
+import { Client, CopyDestinationOptions, CopySourceOptions } from 'minio';
 import { randomUUID } from 'node:crypto';
 import { createReadStream, createWriteStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
@@ -138,6 +138,26 @@ export class MinioStorage extends ObjectStorage implements OnModuleInit, OnModul
     }
   }
 
+  async copy(sourceKey: string, targetKey: string): Promise<ObjectStat> {
+    assertValidKey(sourceKey);
+    assertValidKey(targetKey);
+    try {
+      await this.client.copyObject(
+        new CopySourceOptions({ Bucket: this.bucket, Object: sourceKey }),
+        new CopyDestinationOptions({
+          Bucket: this.bucket,
+          Object: targetKey,
+          Headers: this.encryptionHeaders(),
+        }),
+      );
+    } catch (error) {
+      throw isNotFound(error) ? new ObjectNotFoundError(sourceKey) : error;
+    }
+    const copied = await this.stat(targetKey);
+    if (!copied) throw new ObjectNotFoundError(targetKey);
+    return copied;
+  }
+
   async delete(key: string): Promise<void> {
     assertValidKey(key);
     await this.client.removeObject(this.bucket, key);
@@ -169,10 +189,14 @@ export class MinioStorage extends ObjectStorage implements OnModuleInit, OnModul
     return this.presign(key, 'PUT', options.expiresInS, headers);
   }
 
+  /**
+   * S3 sets the answer's Content-Type and Content-Disposition (attachment) from signed query
+   * parameters; it has none for Content-Security-Policy, so the bucket's own origin is what
+   * keeps user content apart from the API's there.
+   */
   async signedGetUrl(key: string, options: SignedGetOptions): Promise<SignedUrl> {
-    const query = options.responseContentType
-      ? { 'response-content-type': options.responseContentType }
-      : undefined;
+    const query: Record<string, string> = { 'response-content-disposition': 'attachment' };
+    if (options.responseContentType) query['response-content-type'] = options.responseContentType;
     return this.presign(key, 'GET', options.expiresInS, {}, query);
   }
 

@@ -84,6 +84,12 @@ export abstract class ObjectStorage {
   /** `null` when there is no such object. */
   abstract stat(key: string): Promise<ObjectStat | null>;
 
+  /**
+   * Copies the bytes and content type of `sourceKey` to `targetKey`, replacing what was there;
+   * the target appears whole or not at all. Throws `ObjectNotFoundError` for a missing source.
+   */
+  abstract copy(sourceKey: string, targetKey: string): Promise<ObjectStat>;
+
   /** Idempotent: deleting a missing object is not an error. */
   abstract delete(key: string): Promise<void>;
 
@@ -96,7 +102,11 @@ export abstract class ObjectStorage {
    */
   abstract signedPutUrl(key: string, options: SignedPutOptions): Promise<SignedUrl>;
 
-  /** A URL a client can GET the bytes from, without credentials, until it expires. */
+  /**
+   * A URL a client can GET the bytes from, without credentials, until it expires. The answer
+   * says `Content-Disposition: attachment` (and, on local disk, `Content-Security-Policy:
+   * sandbox`): stored bytes are user content.
+   */
   abstract signedGetUrl(key: string, options: SignedGetOptions): Promise<SignedUrl>;
 
   /** Rejects when the backend cannot be reached (the readiness check). */

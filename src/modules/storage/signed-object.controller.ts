@@ -11,6 +11,7 @@ import { parseRangeHeader } from './byte-range';
 import { SIGNED_OBJECTS_PATH } from './local-disk.storage';
 import { ObjectStorage } from './object-storage';
 import { replyWithObject } from './object-response';
+import { SignedPutAdmission } from './signed-put-admission';
 import { SignedRequest, UrlSigner } from './url-signer';
 
 interface SignedQuery {
@@ -34,6 +35,7 @@ export class SignedObjectController {
   constructor(
     private readonly storage: ObjectStorage,
     private readonly signer: UrlSigner,
+    private readonly admission: SignedPutAdmission,
     private readonly config: AppConfig,
     private readonly images: ImageRepository,
   ) {}
@@ -58,6 +60,7 @@ export class SignedObjectController {
     await replyWithObject(reply, read, {
       contentType: query.ct,
       cacheControl: 'private, max-age=60',
+      disposition: 'attachment',
     });
   }
 
@@ -82,6 +85,7 @@ export class SignedObjectController {
     const declared = Number(request.headers['content-length']);
     if (contentLength !== undefined && declared !== contentLength)
       throw invalid('the Content-Length differs from the signed one');
+    if (!(await this.admission.admits(objectKey))) throw revoked();
     const stored = await this.storage.put(objectKey, bodyStream(request.body), {
       contentType: query.ct ?? 'application/octet-stream',
       maxBytes: contentLength ?? this.config.http.maxUploadBytes,
@@ -121,6 +125,14 @@ function invalid(why: string): AppError {
     HttpStatus.FORBIDDEN,
     'signed_url_invalid',
     `This signed URL is not valid: ${why}`,
+  );
+}
+
+function revoked(): AppError {
+  return new AppError(
+    HttpStatus.FORBIDDEN,
+    'signed_url_revoked',
+    'This upload link no longer takes bytes: its upload was completed or removed',
   );
 }
 

@@ -5,6 +5,7 @@ import { LocalDiskStorage } from './local-disk.storage';
 import { MinioStorage } from './minio.storage';
 import { ObjectStorage } from './object-storage';
 import { SignedObjectController } from './signed-object.controller';
+import { SignedPutAdmission } from './signed-put-admission';
 import { UrlSigner } from './url-signer';
 
 class StorageReadiness implements OnModuleInit {
@@ -44,8 +45,9 @@ export class StorageModule {
               : new LocalDiskStorage(config.storage.root, signer, config.http.publicUrl),
         },
         StorageReadiness,
+        SignedPutAdmission,
       ],
-      exports: [ObjectStorage, UrlSigner],
+      exports: [ObjectStorage, UrlSigner, SignedPutAdmission],
     };
   }
 }

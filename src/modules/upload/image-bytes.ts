@@ -1,5 +1,10 @@
-import { emptyFile, contentTypeMismatch, unsupportedImage } from './upload-errors';
-import { ImageContentType, sniffImageType, SUPPORTED_IMAGE_TYPES } from './image-type';
+import {
+  ImageContentType,
+  sniffImageType,
+  SUPPORTED_IMAGE_TYPES,
+  unsupportedImage,
+} from '../../common/images/image-type';
+import { emptyFile, contentTypeMismatch } from './upload-errors';
 
 /** Types a client may declare when it does not know better: the bytes decide. */
 const UNSPECIFIC_TYPES = new Set(['', 'application/octet-stream']);

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { ImageRecord, ImageRepository, Page } from '../persistence';
 import { ObjectStorage } from '../storage/object-storage';
 import { ListImagesQuery } from './dto/list-images.query';
+import { storedKeysOf } from './image-keys';
 import { imageNotFound } from './upload-errors';
 
 const DEFAULT_PAGE_SIZE = 20;
@@ -39,11 +40,7 @@ export class ImageCatalogService {
    */
   async delete(ownerId: string, id: string): Promise<void> {
     const image = await this.get(ownerId, id);
-    await Promise.all(
-      [image.storageKey, image.derivativeKey]
-        .filter((key): key is string => key !== null)
-        .map((key) => this.storage.delete(key)),
-    );
+    await Promise.all(storedKeysOf(image).map((key) => this.storage.delete(key)));
     if (!(await this.images.delete(id, ownerId))) throw imageNotFound();
   }
 }

@@ -5,7 +5,7 @@ import { AppConfig } from '../../config';
 import { ImageRecord } from '../persistence';
 import { parseRangeHeader } from '../storage/byte-range';
 import { ObjectStorage } from '../storage/object-storage';
-import { replyWithObject } from '../storage/object-response';
+import { replyWithObject, USER_CONTENT_POLICY } from '../storage/object-response';
 import { ImageCatalogService } from './image-catalog.service';
 import { assertReleasable } from '../../common/images/quarantine';
 import { DERIVATIVE_CONTENT_TYPE } from '../../common/images/derivative';
@@ -57,11 +57,20 @@ export class ImageDeliveryService {
     const found = await this.storage.stat(key);
     if (!found) throw notAvailable(variant);
     if (request.ifNoneMatch !== undefined && request.ifNoneMatch === found.etag) {
-      await reply.status(304).header('ETag', found.etag).header('Cache-Control', IMMUTABLE).send();
+      await reply
+        .status(304)
+        .header('ETag', found.etag)
+        .header('Cache-Control', IMMUTABLE)
+        .header('Content-Security-Policy', USER_CONTENT_POLICY)
+        .send();
       return;
     }
     const read = await this.storage.get(key, parseRangeHeader(request.range, found.size));
-    await replyWithObject(reply, read, { contentType, cacheControl: IMMUTABLE });
+    await replyWithObject(reply, read, {
+      contentType,
+      cacheControl: IMMUTABLE,
+      disposition: 'inline',
+    });
   }
 }
 

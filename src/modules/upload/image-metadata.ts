@@ -1,3 +1,4 @@
+import { checkJsonValue } from '../../common/http/json-input';
 import { ImageMetadata } from '../persistence';
 import { badUpload } from './upload-errors';
 
@@ -21,7 +22,9 @@ export function parseMetadataField(text: string): ImageMetadata {
     throw badUpload('invalid_metadata', `metadata may have at most ${MAX_METADATA_BYTES} bytes`);
   }
   try {
-    return checkMetadata(JSON.parse(text));
+    const parsed: unknown = JSON.parse(text);
+    checkJsonValue(parsed);
+    return checkMetadata(parsed);
   } catch (error) {
     if (error instanceof SyntaxError) throw badUpload('invalid_metadata', 'metadata is not JSON');
     throw error;

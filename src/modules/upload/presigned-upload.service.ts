@@ -1,18 +1,25 @@
-import { HttpStatus, Injectable } from '@nestjs/common';
+import { HttpStatus, Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { AppError } from '../../common/app-error';
 import { AppConfig } from '../../config';
-import { ImageRecord, ImageRepository } from '../persistence';
-import { ObjectStorage, SignedUrl } from '../storage/object-storage';
+import { CompletionClaim, ImageRecord, ImageRepository } from '../persistence';
+import {
+  ObjectNotFoundError,
+  ObjectStat,
+  ObjectStorage,
+  SignedUrl,
+} from '../storage/object-storage';
 import { CreateUploadDto } from './dto/create-upload.dto';
 import { DuplicateImages, UploadOutcome } from './duplicate-images';
 import { imageTypeOf, isSupportedImageType, normalizeContentType } from './image-bytes';
-import { originalKey } from './image-keys';
+import { originalKey, stagingKey } from './image-keys';
 import { checkLabel, checkMetadata } from './image-metadata';
 import { ProcessingEnqueuer } from './processing-enqueuer';
 import { digestStoredObject } from './stored-object-digest';
 import {
   checksumMismatch,
+  completionInProgress,
   emptyFile,
   imageNotFound,
   sizeMismatch,
@@ -27,6 +34,14 @@ export interface PendingUpload {
   image: ImageRecord;
   link: SignedUrl;
 }
+
+/**
+ * How long a completer holds an upload's completion: enough to copy and hash the largest
+ * image on a slow store. A crashed completer's claim lapses after it; other completes wait.
+ */
+export const COMPLETION_LEASE_MS = 60_000;
+const FIRST_POLL_MS = 20;
+const MAX_POLL_MS = 250;
 
 /** Failures that condemn the bytes that arrived (the client must start over). */
 const REJECTING_STATUSES = new Set<number>([
@@ -43,6 +58,8 @@ const REJECTING_STATUSES = new Set<number>([
  */
 @Injectable()
 export class PresignedUploadService {
+  private readonly logger = new Logger(PresignedUploadService.name);
+
   constructor(
     private readonly images: ImageRepository,
     private readonly storage: ObjectStorage,
@@ -60,7 +77,7 @@ export class PresignedUploadService {
     const existing = declaredSha256 && (await this.duplicates.find(ownerId, declaredSha256));
     if (existing) return { image: existing, duplicate: true };
     const id = randomUUID();
-    const storageKey = originalKey(ownerId, id);
+    const storageKey = stagingKey(ownerId, id);
     const link = await this.storage.signedPutUrl(storageKey, {
       expiresInS: this.config.uploads.uploadUrlTtlS,
       contentType,
@@ -80,27 +97,26 @@ export class PresignedUploadService {
     return { image, link };
   }
 
-  /** Idempotent: completing an image that is past `pending` answers with it as it is. */
+  /**
+   * Idempotent, and one transition however many completes race (a client's retries): the
+   * first claims the upload and does the work, the others wait for its outcome. Every caller
+   * gets the same answer: the image, or the owner's image with the same bytes.
+   */
   async complete(ownerId: string, id: string): Promise<UploadOutcome> {
-    const image = await this.images.findByIdForOwner(id, ownerId);
-    if (!image) throw imageNotFound();
-    if (image.status !== 'pending') return { image, duplicate: false };
-    const sha256 = await this.verify(image);
-    const existing = await this.duplicates.find(ownerId, sha256);
-    if (existing) {
-      await this.discard(image);
-      return { image: existing, duplicate: true };
+    const deadline = Date.now() + COMPLETION_LEASE_MS;
+    for (let pollMs = FIRST_POLL_MS; ; pollMs = Math.min(MAX_POLL_MS, pollMs * 2)) {
+      const settled = await this.settledOutcome(ownerId, id);
+      if (settled) return settled;
+      const claim = await this.images.claimCompletion(id, ownerId, COMPLETION_LEASE_MS);
+      const outcome =
+        claim &&
+        (await this.completeClaimed(claim).catch((error: unknown) =>
+          this.unlessSettledMeanwhile(ownerId, id, error),
+        ));
+      if (outcome) return outcome;
+      if (Date.now() > deadline) throw completionInProgress();
+      if (!claim) await sleep(pollMs);
     }
-    const outcome = await this.duplicates.settle(
-      ownerId,
-      sha256,
-      () => this.markUploaded(image, sha256),
-      () => this.discard(image),
-    );
-    if (!outcome.duplicate && outcome.image.status === 'uploaded') {
-      await this.enqueuer.enqueue(outcome.image);
-    }
-    return outcome;
   }
 
   private checkDeclaration(request: CreateUploadDto): string {
@@ -112,40 +128,96 @@ export class PresignedUploadService {
     return contentType;
   }
 
-  /** The sha256 of the bytes that arrived, once they match the declaration. */
-  private async verify(image: ImageRecord): Promise<string> {
-    const found = await this.storage.stat(image.storageKey);
-    if (!found) throw uploadIncomplete();
+  /**
+   * Bytes gone from under a completion mean the upload was deleted (404) or settled by another
+   * replica meanwhile (its answer); otherwise the error stands.
+   */
+  private async unlessSettledMeanwhile(
+    ownerId: string,
+    id: string,
+    error: unknown,
+  ): Promise<UploadOutcome> {
+    if (!(error instanceof AppError && error.code === 'upload_incomplete')) throw error;
+    const settled = await this.settledOutcome(ownerId, id);
+    if (!settled) throw error;
+    return settled;
+  }
+
+  /** How a completed upload answers; null while it is pending; 404 when there is none. */
+  private async settledOutcome(ownerId: string, id: string): Promise<UploadOutcome | null> {
+    const image = await this.images.findByIdForOwner(id, ownerId);
+    if (image) return image.status === 'pending' ? null : { image, duplicate: false };
+    const original = await this.images.findDuplicateUpload(id, ownerId);
+    if (original) return { image: original, duplicate: true };
+    throw imageNotFound();
+  }
+
+  /**
+   * The claimed upload's bytes are copied from the link's staging key to the image's own key
+   * (which no link reaches), checked there, and the image moves in one atomic step. Null when
+   * the claim was lost meanwhile (the caller looks again).
+   */
+  private async completeClaimed({ image, token }: CompletionClaim): Promise<UploadOutcome | null> {
+    const target = originalKey(image.ownerId, image.id);
+    let sha256: string;
     try {
-      if (normalizeContentType(found.contentType) !== image.contentType) {
-        throw uploadedWithAnotherType();
-      }
-      if (found.size !== image.sizeBytes) throw sizeMismatch(image.sizeBytes ?? 0, found.size);
-      const { head, sha256 } = await digestStoredObject(this.storage, image.storageKey);
-      imageTypeOf(head, image.contentType ?? undefined);
-      if (image.declaredSha256 && sha256 !== image.declaredSha256) throw checksumMismatch();
-      return sha256;
+      sha256 = await this.copyChecked(image, target);
     } catch (error) {
-      if (error instanceof AppError && REJECTING_STATUSES.has(error.getStatus())) {
-        await this.discard(image);
-      }
+      await this.giveUp(image, token, target, error).catch((cleanup: Error) =>
+        this.logger.warn(`Upload ${image.id}: ${cleanup.message} (its claim lapses instead)`),
+      );
       throw error;
     }
-  }
-
-  /** Compare-and-set, so concurrent completions move the image (and enqueue it) once. */
-  private async markUploaded(image: ImageRecord, sha256: string): Promise<ImageRecord> {
-    const moved = await this.images.transitionStatus(image.id, 'pending', 'uploaded', { sha256 });
-    if (moved) return moved;
-    const current = await this.images.findByIdForOwner(image.id, image.ownerId);
-    if (!current || current.status === 'pending' || current.status === 'failed') {
-      throw imageNotFound();
+    const done = await this.images.completeUpload(image.id, token, { sha256, storageKey: target });
+    if (!done) {
+      // Lost: removed meanwhile (then the copy is nobody's), or taken over (then it is theirs).
+      if (!(await this.images.findById(image.id))) await this.storage.delete(target);
+      return null;
     }
-    return current;
+    await this.storage.delete(image.storageKey);
+    if (done.duplicate) await this.storage.delete(target);
+    else await this.enqueuer.enqueue(done.image);
+    return done;
   }
 
-  private async discard(image: ImageRecord): Promise<void> {
-    await this.storage.delete(image.storageKey);
-    await this.images.delete(image.id, image.ownerId);
+  /** The sha256 of the bytes copied to `target`, once they match the declaration. */
+  private async copyChecked(image: ImageRecord, target: string): Promise<string> {
+    const staged = await this.storage.stat(image.storageKey);
+    if (!staged) throw uploadIncomplete();
+    checkStoredAsDeclared(image, staged);
+    const copied = await this.storage.copy(image.storageKey, target).catch((error: unknown) => {
+      throw error instanceof ObjectNotFoundError ? uploadIncomplete() : error;
+    });
+    checkStoredAsDeclared(image, copied);
+    const { head, sha256 } = await digestStoredObject(this.storage, target);
+    imageTypeOf(head, image.contentType ?? undefined);
+    if (image.declaredSha256 && sha256 !== image.declaredSha256) throw checksumMismatch();
+    return sha256;
   }
+
+  /**
+   * Bytes that are not what was declared condemn the upload (the client must start over);
+   * any other failure leaves it pending for a retry. Either way the claim ends here.
+   */
+  private async giveUp(
+    image: ImageRecord,
+    token: string,
+    target: string,
+    error: unknown,
+  ): Promise<void> {
+    const rejected = error instanceof AppError && REJECTING_STATUSES.has(error.getStatus());
+    await this.storage.delete(target);
+    if (rejected && (await this.images.abandonUpload(image.id, token))) {
+      await this.storage.delete(image.storageKey);
+    } else {
+      await this.images.releaseCompletion(image.id, token);
+    }
+  }
+}
+
+function checkStoredAsDeclared(image: ImageRecord, stored: ObjectStat): void {
+  if (normalizeContentType(stored.contentType) !== image.contentType) {
+    throw uploadedWithAnotherType();
+  }
+  if (stored.size !== image.sizeBytes) throw sizeMismatch(image.sizeBytes ?? 0, stored.size);
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { ObjectStorage } from '../storage/object-storage';
-import { IMAGE_SIGNATURE_BYTES } from './image-type';
+import { IMAGE_SIGNATURE_BYTES } from '../../common/images/image-type';
 
 export interface ObjectDigest {
   /** The first bytes, enough to sniff the image type. */

@@ -10,14 +10,6 @@ export function emptyFile(): AppError {
   return new AppError(HttpStatus.BAD_REQUEST, 'empty_file', 'The file is empty');
 }
 
-export function unsupportedImage(): AppError {
-  return new AppError(
-    HttpStatus.UNSUPPORTED_MEDIA_TYPE,
-    'unsupported_image',
-    'The bytes are not a supported image (JPEG, PNG, WebP, GIF, AVIF or TIFF)',
-  );
-}
-
 export function unsupportedImageType(contentType: string): AppError {
   return new AppError(
     HttpStatus.UNSUPPORTED_MEDIA_TYPE,
@@ -76,5 +68,15 @@ export function uploadIncomplete(): AppError {
     HttpStatus.CONFLICT,
     'upload_incomplete',
     'No bytes have arrived for this upload yet; PUT them to its uploadUrl first',
+  );
+}
+
+/** Another complete of the same upload has held it longer than a completion may take. */
+export function completionInProgress(): AppError {
+  return new AppError(
+    HttpStatus.CONFLICT,
+    'upload_completing',
+    'This upload is being completed by another request; try again shortly',
+    { headers: { 'Retry-After': '5' } },
   );
 }

@@ -9,6 +9,7 @@ import { ImagePresenter } from './image-presenter';
 import { ImagesController } from './images.controller';
 import { PresignedUploadService } from './presigned-upload.service';
 import { ProcessingEnqueuer } from './processing-enqueuer';
+import { UploadLinkAdmission } from './upload-link-admission';
 import { UploadsController } from './uploads.controller';
 
 /**
@@ -26,6 +27,7 @@ import { UploadsController } from './uploads.controller';
     ImagePresenter,
     DuplicateImages,
     ProcessingEnqueuer,
+    UploadLinkAdmission,
   ],
 })
 export class UploadModule {}

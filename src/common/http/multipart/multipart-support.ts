@@ -22,6 +22,18 @@ export function multipartLimits(maxUploadBytes: number) {
   };
 }
 
+/** Room for one part's headers (disposition, type, a filename) in a form's declared length. */
+const PART_HEADER_BYTES = 1024;
+
+/**
+ * The longest body a form may declare: files of `maxUploadBytes` in all, every text field
+ * full, every part's headers. A declared length past it is refused before a byte is read.
+ */
+export function maxFormBytes(maxUploadBytes: number): number {
+  const limits = multipartLimits(maxUploadBytes);
+  return maxUploadBytes + limits.fields * limits.fieldSize + limits.parts * PART_HEADER_BYTES;
+}
+
 /** Registers @fastify/multipart (through the adapter, which owns that plugin) for the web role. */
 @Injectable()
 export class MultipartSupport implements OnModuleInit {

@@ -36,6 +36,7 @@ export class ApiKeyAuthenticator {
       scopes: knownScopes(record.scopes),
       rateLimits: (record.rateLimits ?? undefined) as
         Partial<Record<RateLimitClass, number>> | undefined,
+      ...(record.expiresAt && { expiresAt: record.expiresAt }),
     };
   }
 }

@@ -12,8 +12,10 @@ const MAX_DELAY_MS = 4000;
 
 /**
  * Brute-force brake on password login, shared by every replica through the rate-limit
- * storage: past a few attempts per account (or per client IP) each one waits longer,
- * and past the limit they are refused with 429 until the window ends.
+ * storage: past a few attempts on an account from one client IP each one waits longer, and
+ * past the limit they are refused with 429 until the window ends; a client IP also has a
+ * ceiling over every account. Counting the account per client keeps an attacker from
+ * locking its owner out: the owner, from another address, logs in as usual.
  */
 @Injectable()
 export class LoginThrottle {
@@ -22,7 +24,7 @@ export class LoginThrottle {
   async beforeAttempt(email: string, clientIp: string): Promise<void> {
     const [account, client] = await Promise.all([
       this.storage.increment(
-        `login:account:${email.toLowerCase()}`,
+        `login:account:${email.toLowerCase()}:client:${clientIp}`,
         WINDOW_MS,
         ATTEMPTS_PER_ACCOUNT,
         0,

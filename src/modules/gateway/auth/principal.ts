@@ -1,8 +1,10 @@
 export const SCOPES = ['images:write', 'images:read', 'predict', 'models:admin', 'admin'] as const;
 export type Scope = (typeof SCOPES)[number];
 
-export const RATE_LIMIT_CLASSES = ['uploads', 'predict', 'reads'] as const;
+export const RATE_LIMIT_CLASSES = ['uploads', 'predict', 'reads', 'keys'] as const;
 export type RateLimitClass = (typeof RATE_LIMIT_CLASSES)[number];
+/** The classes a key may carry a limit of its own for (key management has one budget). */
+export const KEY_RATE_LIMIT_CLASSES = ['uploads', 'predict', 'reads'] as const;
 
 /** Who a request acts for, once authenticated; every data query is scoped by `ownerId`. */
 export interface Principal {
@@ -13,6 +15,8 @@ export interface Principal {
   scopes: Scope[];
   sessionId?: string;
   rateLimits?: Partial<Record<RateLimitClass, number>>;
+  /** When the credential stops working (an API key's expiry); users do not expire. */
+  expiresAt?: Date;
 }
 
 /** Scopes as stored; anything this version does not know grants nothing. */

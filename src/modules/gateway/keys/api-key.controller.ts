@@ -32,8 +32,13 @@ export class ApiKeyController {
   constructor(private readonly keys: ApiKeyService) {}
 
   @Post()
+  @RateLimit('keys')
   @ApiOperation({
     summary: 'Create an API key (admins: for any owner). The answer shows the key once.',
+    description:
+      'Needs a login session or the admin scope (403 `session_required`). The key gets no ' +
+      "scope, rate limit or lifetime beyond the caller's own (403 `scope_escalation`, " +
+      "`rate_limit_escalation`, `expiry_escalation`); unset limits and expiry are the caller's.",
   })
   @ApiCreatedResponse({ type: CreatedApiKeyDto })
   create(
@@ -53,7 +58,11 @@ export class ApiKeyController {
 
   @Delete(':id')
   @HttpCode(HttpStatus.NO_CONTENT)
-  @ApiOperation({ summary: 'Revoke an API key; every replica refuses it from then on.' })
+  @RateLimit('keys')
+  @ApiOperation({
+    summary: 'Revoke an API key; every replica refuses it from then on.',
+    description: 'Needs a login session or the admin scope (403 `session_required`).',
+  })
   @ApiNoContentResponse()
   revoke(
     @CurrentPrincipal() caller: Principal,

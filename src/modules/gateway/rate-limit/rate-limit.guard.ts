@@ -12,6 +12,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../../../common/app-error';
 import { AppConfig } from '../../../config';
 import { Principal, RateLimitClass } from '../auth/principal';
+import { defaultRateLimits, rateLimitOf } from './default-rate-limits';
 import { RATE_LIMIT_CLASS } from './rate-limit.decorator';
 import { RateLimitWindow } from './rate-limit-window';
 
@@ -31,8 +32,7 @@ export class RateLimitGuard extends ThrottlerGuard {
     config: AppConfig,
   ) {
     super(options, storage, reflector);
-    const { uploadsPerMin, predictPerMin, readsPerMin } = config.rateLimits;
-    this.defaults = { uploads: uploadsPerMin, predict: predictPerMin, reads: readsPerMin };
+    this.defaults = defaultRateLimits(config);
   }
 
   protected override async shouldSkip(context: ExecutionContext): Promise<boolean> {
@@ -44,7 +44,7 @@ export class RateLimitGuard extends ThrottlerGuard {
     const request = context.switchToHttp().getRequest<FastifyRequest & { user?: Principal }>();
     const reply = context.switchToHttp().getResponse<FastifyReply>();
     const principal = request.user;
-    const limit = principal?.rateLimits?.[routeClass] ?? this.defaults[routeClass];
+    const limit = rateLimitOf(principal, routeClass, this.defaults);
     const tracker = principal ? `${principal.kind}:${principal.id}` : `ip:${request.ip}`;
     const record = await this.storageService.increment(
       `${routeClass}:${tracker}`,

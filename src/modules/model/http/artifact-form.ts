@@ -1,9 +1,14 @@
 import type { FastifyRequest } from 'fastify';
+import { formParts } from '../../../common/http/multipart/form-parts';
+import { maxFormBytes } from '../../../common/http/multipart/multipart-support';
+import { boundedText } from '../../../common/http/text-fields';
 import { asUploadError } from '../../upload/multipart/image-form';
 import { badUpload } from '../../upload/upload-errors';
 import type { ArtifactFile, NewVersionRequest } from '../model-registry';
 
 const TEXT_FIELDS = ['labels', 'task', 'description'] as const;
+export const MAX_TASK_LENGTH = 64;
+export const MAX_DESCRIPTION_LENGTH = 1000;
 type TextField = (typeof TEXT_FIELDS)[number];
 
 /**
@@ -21,7 +26,11 @@ export async function receiveArtifactForm(
   const files: ArtifactFile[] = [];
   const fields: Partial<Record<TextField, string>> = {};
   try {
-    for await (const part of request.parts({ limits: { fileSize: maxFileBytes } })) {
+    const parts = formParts(request, {
+      maxBodyBytes: maxFormBytes(maxFileBytes),
+      limits: { fileSize: maxFileBytes },
+    });
+    for await (const part of parts) {
       if (part.type === 'file') {
         if (!part.filename) {
           part.file.resume();
@@ -41,8 +50,10 @@ export async function receiveArtifactForm(
   return {
     files,
     ...(labels !== undefined && { labels: parseLabels(labels) }),
-    ...(task !== undefined && { task }),
-    ...(description !== undefined && { description }),
+    ...(task !== undefined && { task: boundedText(task, 'task', MAX_TASK_LENGTH) }),
+    ...(description !== undefined && {
+      description: boundedText(description, 'description', MAX_DESCRIPTION_LENGTH),
+    }),
   };
 }
 

@@ -14,7 +14,7 @@ import { AppConfig } from '../../../config';
 import { RequireScopes } from '../../gateway/auth/auth.decorators';
 import { RateLimit } from '../../gateway/rate-limit/rate-limit.decorator';
 import { ModelRegistry } from '../model-registry';
-import { receiveArtifactForm } from './artifact-form';
+import { MAX_DESCRIPTION_LENGTH, MAX_TASK_LENGTH, receiveArtifactForm } from './artifact-form';
 import {
   ModelListResource,
   ModelResource,
@@ -86,8 +86,8 @@ export class ModelsController {
             'userDefinedMetadata.labels).',
           example: '["cat","dog"]',
         },
-        task: { type: 'string', example: 'classification' },
-        description: { type: 'string' },
+        task: { type: 'string', maxLength: MAX_TASK_LENGTH, example: 'classification' },
+        description: { type: 'string', maxLength: MAX_DESCRIPTION_LENGTH },
       },
     },
   })

@@ -1,5 +1,8 @@
 import type { FastifyRequest } from 'fastify';
 import { Readable } from 'node:stream';
+import { formParts } from '../../../common/http/multipart/form-parts';
+import { assertSupportedImage } from '../../../common/images/image-type';
+import { maxFormBytes } from '../../../common/http/multipart/multipart-support';
 import { readLimited } from '../../../common/http/read-limited';
 import { asUploadError, FILE_FIELD } from '../../upload/multipart/image-form';
 import {
@@ -12,20 +15,26 @@ import {
 /**
  * The image of a predict request, whole in memory (the model decodes it at once): the `file`
  * of a multipart form, or a raw `image/*` / `application/octet-stream` body. 413 past
- * `maxBytes`, 400 when empty; whether it decodes is the model's to say.
+ * `maxBytes`, 400 when empty, 415 when its first bytes are no supported image type (as for
+ * uploads); whether it decodes is the model's to say.
  */
 export async function receiveImage(request: FastifyRequest, maxBytes: number): Promise<Buffer> {
   const bytes = request.isMultipart()
     ? await imageFromForm(request, maxBytes)
     : await imageFromBody(request, maxBytes);
   if (bytes.length === 0) throw emptyFile();
+  assertSupportedImage(bytes);
   return bytes;
 }
 
 async function imageFromForm(request: FastifyRequest, maxBytes: number): Promise<Buffer> {
   let image: Buffer | undefined;
   try {
-    for await (const part of request.parts({ limits: { fileSize: maxBytes } })) {
+    const parts = formParts(request, {
+      maxBodyBytes: maxFormBytes(maxBytes),
+      limits: { fileSize: maxBytes },
+    });
+    for await (const part of parts) {
       if (part.type === 'field') {
         throw badUpload('unexpected_field', `Unknown form field ${part.fieldname}`);
       }

@@ -26,6 +26,8 @@ import { checkHeadArchitecture } from './head-architecture';
 import { registerBundledModel } from './bundled-model';
 
 const MAX_LABELS = 1000;
+/** As long as a label a user gives an image (labels are what images get labeled with). */
+const MAX_LABEL_LENGTH = 200;
 
 /**
  * ModelRegistry over ModelRepository (rows) and ObjectStorage (artifacts, under
@@ -198,11 +200,14 @@ function checkLabels(labels: unknown): string[] {
     Array.isArray(labels) &&
     labels.length >= 1 &&
     labels.length <= MAX_LABELS &&
-    labels.every((label) => typeof label === 'string' && label.length > 0) &&
+    labels.every(
+      (label) => typeof label === 'string' && label.length > 0 && label.length <= MAX_LABEL_LENGTH,
+    ) &&
     new Set(labels).size === labels.length;
   if (!valid) {
     throw invalidArtifact(
-      `Labels must be 1-${MAX_LABELS} distinct non-empty strings, given with the upload or ` +
+      `Labels must be 1-${MAX_LABELS} distinct strings of 1-${MAX_LABEL_LENGTH} characters, ` +
+        'given with the upload or ' +
         'in model.json (userDefinedMetadata.labels)',
       'invalid_labels',
     );

@@ -39,6 +39,7 @@ function asClientError(error: Error): AppError {
   return new AppError(
     HttpStatus.UNSUPPORTED_MEDIA_TYPE,
     'unsupported_image',
-    `The bytes are not an image that can be decoded: ${error.message}`,
+    // The decoder's own words (e.g. "glib: XML parse error") name internals, not the input.
+    'The bytes are not an image that can be decoded',
   );
 }

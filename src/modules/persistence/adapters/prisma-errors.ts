@@ -12,12 +12,22 @@ export async function unlessDuplicate<T>(entity: string, write: () => Promise<T>
 }
 
 /** Runs a single-record update or delete; resolves with null when the record is absent. */
-export async function nullIfAbsent<T>(write: () => Promise<T>): Promise<T | null> {
+export function nullIfAbsent<T>(write: () => Promise<T>): Promise<T | null> {
+  return orOnPrismaCode('P2025', write, null);
+}
+
+/** Runs a write; resolves with undefined when a record it refers to has just been deleted. */
+export function unlessReferenceGone<T>(write: () => Promise<T>): Promise<T | undefined> {
+  return orOnPrismaCode('P2003', write, undefined);
+}
+
+/** `write`'s result, or `fallback` when it fails with the Prisma error `code`. */
+async function orOnPrismaCode<T, F>(code: string, write: () => Promise<T>, fallback: F) {
   try {
     return await write();
   } catch (error) {
-    if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2025') {
-      return null;
+    if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === code) {
+      return fallback;
     }
     throw error;
   }

@@ -1,7 +1,11 @@
 import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
 import type { Image as ImageRow, Prisma } from '../../../generated/prisma/client';
 import { DatabaseClient } from '../database/database-client';
+import { DuplicateRecordError } from '../domain/errors';
 import {
+  CompletedUpload,
+  CompletionClaim,
   ImageMetadata,
   ImagePatch,
   ImageQuery,
@@ -13,9 +17,12 @@ import {
 import { Page } from '../domain/page';
 import { decodeCursor, encodeCursor } from './cursor';
 import { isUuid } from './ids';
-import { nullIfAbsent, unlessDuplicate } from './prisma-errors';
+import { nullIfAbsent, unlessDuplicate, unlessReferenceGone } from './prisma-errors';
 
 const MAX_PAGE_SIZE = 500;
+/** A duplicate's winner can vanish between our two steps (deleted); then we look again. */
+const COMPLETE_ATTEMPTS = 3;
+const NO_CLAIM = { completionToken: null, completionExpiresAt: null };
 
 @Injectable()
 export class PrismaImageRepository extends ImageRepository {
@@ -130,6 +137,74 @@ export class PrismaImageRepository extends ImageRepository {
     return found !== null;
   }
 
+  async findByStorageKey(storageKey: string): Promise<ImageRecord | null> {
+    return toImageRecordOrNull(await this.images.findUnique({ where: { storageKey } }));
+  }
+
+  async claimCompletion(
+    id: string,
+    ownerId: string,
+    leaseMs: number,
+  ): Promise<CompletionClaim | null> {
+    if (!isUuid(id) || !isUuid(ownerId)) return null;
+    const now = new Date();
+    const token = randomUUID();
+    // One conditional UPDATE: of concurrent claimers, exactly one finds the claim free.
+    const [row] = await this.images.updateManyAndReturn({
+      where: {
+        id,
+        ownerId,
+        status: 'pending',
+        OR: [{ completionExpiresAt: null }, { completionExpiresAt: { lte: now } }],
+      },
+      data: { completionToken: token, completionExpiresAt: new Date(now.getTime() + leaseMs) },
+    });
+    return row ? { image: toImageRecord(row), token } : null;
+  }
+
+  async releaseCompletion(id: string, token: string): Promise<void> {
+    await this.images.updateMany({ where: { id, completionToken: token }, data: NO_CLAIM });
+  }
+
+  async completeUpload(
+    id: string,
+    token: string,
+    result: { sha256: string; storageKey: string },
+  ): Promise<CompletedUpload | null> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.completeClaimed(id, token, result);
+      } catch (error) {
+        if (!(error instanceof DuplicateRecordError)) throw error;
+        const duplicate = await this.recordDuplicate(id, token, result.sha256);
+        if (duplicate !== undefined || attempt === COMPLETE_ATTEMPTS) return duplicate ?? null;
+      }
+    }
+  }
+
+  async abandonUpload(id: string, token: string): Promise<boolean> {
+    const { count } = await this.images.deleteMany({
+      where: { id, status: 'pending', completionToken: token },
+    });
+    return count > 0;
+  }
+
+  async findDuplicateUpload(id: string, ownerId: string): Promise<ImageRecord | null> {
+    if (!isUuid(id) || !isUuid(ownerId)) return null;
+    const found = await this.db.prisma.duplicateUpload.findFirst({
+      where: { id, ownerId },
+      include: { image: true },
+    });
+    return toImageRecordOrNull(found?.image);
+  }
+
+  async deleteDuplicateUploads(createdBefore: Date): Promise<number> {
+    const { count } = await this.db.prisma.duplicateUpload.deleteMany({
+      where: { createdAt: { lt: createdBefore } },
+    });
+    return count;
+  }
+
   async findStale(status: ImageStatus, updatedBefore: Date, limit: number): Promise<ImageRecord[]> {
     const rows = await this.images.findMany({
       where: { status, updatedAt: { lt: updatedBefore } },
@@ -137,6 +212,50 @@ export class PrismaImageRepository extends ImageRepository {
       take: limit,
     });
     return rows.map(toImageRecord);
+  }
+
+  /** Throws `DuplicateRecordError` when the owner has another image with this sha256. */
+  private async completeClaimed(
+    id: string,
+    token: string,
+    { sha256, storageKey }: { sha256: string; storageKey: string },
+  ): Promise<CompletedUpload | null> {
+    const [row] = await unlessDuplicate('image', () =>
+      this.images.updateManyAndReturn({
+        where: { id, status: 'pending', completionToken: token },
+        data: { ...statusChange('uploaded', new Date()), ...NO_CLAIM, sha256, storageKey },
+      }),
+    );
+    return row ? { image: toImageRecord(row), duplicate: false } : null;
+  }
+
+  /**
+   * In one transaction: the claimed upload's row goes, and a record of the image it
+   * duplicates takes its place. Null when the claim was lost; undefined when that image is
+   * gone too (removed meanwhile), so the caller tries to complete the upload again.
+   */
+  private recordDuplicate(
+    id: string,
+    token: string,
+    sha256: string,
+  ): Promise<CompletedUpload | null | undefined> {
+    return unlessReferenceGone(() =>
+      this.db.prisma.$transaction(async (tx) => {
+        const pending = await tx.image.findFirst({
+          where: { id, status: 'pending', completionToken: token },
+        });
+        if (!pending) return null;
+        const existing = await tx.image.findUnique({
+          where: { ownerId_sha256: { ownerId: pending.ownerId, sha256 } },
+        });
+        if (!existing) return undefined;
+        await tx.image.delete({ where: { id } });
+        await tx.duplicateUpload.create({
+          data: { id, ownerId: pending.ownerId, imageId: existing.id },
+        });
+        return { image: toImageRecord(existing), duplicate: true };
+      }),
+    );
   }
 }
 
@@ -172,7 +291,11 @@ function toImageRecordOrNull(row: ImageRow | null | undefined): ImageRecord | nu
   return row ? toImageRecord(row) : null;
 }
 
-export function toImageRecord(row: ImageRow): ImageRecord {
+export function toImageRecord({
+  completionToken: _token,
+  completionExpiresAt: _expiresAt,
+  ...row
+}: ImageRow): ImageRecord {
   return {
     ...row,
     sizeBytes: row.sizeBytes === null ? null : Number(row.sizeBytes),

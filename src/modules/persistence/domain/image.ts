@@ -91,6 +91,18 @@ export interface ImageQuery {
   createdTo?: Date;
 }
 
+/** A presigned upload's completion, claimed by one completer until it ends or lapses. */
+export interface CompletionClaim {
+  image: ImageRecord;
+  token: string;
+}
+
+/** How a claimed completion ended: the upload became an image, or was a duplicate of one. */
+export interface CompletedUpload {
+  image: ImageRecord;
+  duplicate: boolean;
+}
+
 export abstract class ImageRepository {
   /** Throws `DuplicateRecordError` on a taken storage key, id, or (owner, sha256). */
   abstract create(image: NewImage): Promise<ImageRecord>;
@@ -127,6 +139,45 @@ export abstract class ImageRepository {
 
   /** Whether `key` holds the original or derivative of a quarantined image. */
   abstract isQuarantinedObject(key: string): Promise<boolean>;
+
+  /** The image whose bytes are at `storageKey`, or null. */
+  abstract findByStorageKey(storageKey: string): Promise<ImageRecord | null>;
+
+  /**
+   * Claims the completion of the owner's pending image for `leaseMs`, so that concurrent
+   * completes make one transition. Null when the image is not the owner's pending image, or
+   * another claim on it has not lapsed yet.
+   */
+  abstract claimCompletion(
+    id: string,
+    ownerId: string,
+    leaseMs: number,
+  ): Promise<CompletionClaim | null>;
+
+  /** Gives a claim up, so that another completer may try. */
+  abstract releaseCompletion(id: string, token: string): Promise<void>;
+
+  /**
+   * Ends a claimed completion in one atomic step: the image becomes `uploaded` with its sha256
+   * and the key its bytes now live at; or, when the owner already has an image with that
+   * sha256, the pending image is removed and recorded as a duplicate of that image (see
+   * `findDuplicateUpload`). Null when the claim was lost: the image was removed, or another
+   * completer took a lapsed claim over.
+   */
+  abstract completeUpload(
+    id: string,
+    token: string,
+    result: { sha256: string; storageKey: string },
+  ): Promise<CompletedUpload | null>;
+
+  /** Removes the pending image whose completion is claimed with `token`; false if lost. */
+  abstract abandonUpload(id: string, token: string): Promise<boolean>;
+
+  /** The image an upload that completed as a duplicate answers with, or null. */
+  abstract findDuplicateUpload(id: string, ownerId: string): Promise<ImageRecord | null>;
+
+  /** Forgets the duplicates recorded before `createdBefore`; resolves with how many. */
+  abstract deleteDuplicateUploads(createdBefore: Date): Promise<number>;
 
   /** Images that have sat in `status` since before `updatedBefore`, oldest first (sweepers). */
   abstract findStale(

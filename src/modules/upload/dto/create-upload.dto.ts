@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsInt, IsObject, IsOptional, IsString, Matches, MaxLength, Min } from 'class-validator';
 import { MAX_LABEL_LENGTH } from '../image-metadata';
-import { SUPPORTED_IMAGE_TYPES } from '../image-type';
+import { SUPPORTED_IMAGE_TYPES } from '../../../common/images/image-type';
 
 export class CreateUploadDto {
   @ApiProperty({ enum: SUPPORTED_IMAGE_TYPES, example: 'image/jpeg' })

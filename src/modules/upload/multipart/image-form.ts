@@ -1,14 +1,18 @@
 import type { MultipartFile } from '@fastify/multipart';
 import type { FastifyRequest } from 'fastify';
 import type { Readable } from 'node:stream';
-import { AppError } from '../../../common/app-error';
+import { asFormError, formParts } from '../../../common/http/multipart/form-parts';
+import { maxFormBytes } from '../../../common/http/multipart/multipart-support';
+import { boundedText } from '../../../common/http/text-fields';
 import { StoredObject } from '../../storage/object-storage';
 import { imageTypeOf } from '../image-bytes';
-import { IMAGE_SIGNATURE_BYTES, ImageContentType } from '../image-type';
+import { IMAGE_SIGNATURE_BYTES, ImageContentType } from '../../../common/images/image-type';
 import { peekHead } from '../stream-head';
 import { badUpload, uploadTooLarge } from '../upload-errors';
 
 export const FILE_FIELD = 'file';
+/** The original filename is kept with the image: as long as most file systems allow. */
+export const MAX_FILENAME_LENGTH = 255;
 export const TEXT_FIELDS = ['label', 'metadata'] as const;
 export type TextField = (typeof TEXT_FIELDS)[number];
 
@@ -40,7 +44,7 @@ export async function receiveImageForm(
   const fields: ImageForm['fields'] = {};
   let image: ReceivedImage | undefined;
   try {
-    for await (const part of request.parts()) {
+    for await (const part of formParts(request, { maxBodyBytes: maxFormBytes(maxBytes) })) {
       if (part.type === 'field') {
         if (!(TEXT_FIELDS as readonly string[]).includes(part.fieldname)) {
           throw badUpload('unexpected_field', `Unknown form field ${part.fieldname}`);
@@ -66,9 +70,11 @@ async function receiveFile(
   maxBytes: number,
   sink: ImageSink,
 ): Promise<ReceivedImage> {
-  const { head, body } = await peekHead(part.file, IMAGE_SIGNATURE_BYTES);
   let contentType: ImageContentType;
+  let filename: string | undefined;
+  const { head, body } = await peekHead(part.file, IMAGE_SIGNATURE_BYTES);
   try {
+    filename = boundedText(part.filename, 'The filename', MAX_FILENAME_LENGTH) || undefined;
     contentType = imageTypeOf(head, part.mimetype);
   } catch (error) {
     part.file.resume();
@@ -76,27 +82,10 @@ async function receiveFile(
   }
   const stored = await sink(body, contentType);
   if (part.file.truncated) throw uploadTooLarge(maxBytes);
-  return { stored, contentType, filename: part.filename || undefined };
+  return { stored, contentType, filename };
 }
 
 /** Busboy's and the plugin's own failures, as the API's errors. */
 export function asUploadError(error: unknown, maxBytes: number): unknown {
-  if (error instanceof AppError) return error;
-  const {
-    statusCode,
-    code,
-    message = '',
-  } = error as {
-    statusCode?: number;
-    code?: string;
-    message?: string;
-  };
-  if (statusCode === 413) return uploadTooLarge(maxBytes);
-  if (
-    code === 'FST_MP_PREMATURE_CLOSE' ||
-    /unexpected end|terminated early|^aborted$/i.test(message)
-  ) {
-    return badUpload('incomplete_upload', 'The upload ended before the form was complete');
-  }
-  return error;
+  return asFormError(error, () => uploadTooLarge(maxBytes));
 }

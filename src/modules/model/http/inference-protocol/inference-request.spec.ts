@@ -62,7 +62,8 @@ describe('parseInferenceRequest', () => {
   });
 
   it('decodes a BYTES input of base64 image files', () => {
-    const files = [Buffer.from([0xff, 0xd8, 0xff, 0x01]), Buffer.from('PNG bytes')];
+    const png = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x01]);
+    const files = [Buffer.from([0xff, 0xd8, 0xff, 0x01]), png];
     const body = {
       inputs: [
         {

@@ -1,5 +1,6 @@
 import { HttpStatus } from '@nestjs/common';
 import { AppError } from '../../../../common/app-error';
+import { assertSupportedImage } from '../../../../common/images/image-type';
 import type { InferInput, ServedModelVersion, TensorSpec } from '../../model-server';
 import { batchSizeOf } from '../../serving/tensor-specs';
 
@@ -11,6 +12,8 @@ export interface InferenceRequest {
   binaryOutput: boolean;
 }
 
+/** The request's id comes back in the answer, so it is bounded like any text. */
+const MAX_ID_LENGTH = 256;
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
 /** Nesting of `data` deeper than any model's input rank is refused, not walked. */
 const MAX_DATA_DEPTH = 8;
@@ -30,7 +33,9 @@ export function parseInferenceRequest(
 ): InferenceRequest {
   if (!isObject(body)) throw invalidRequest('The body must be a JSON object');
   const { id, inputs, outputs, parameters } = body;
-  if (id !== undefined && typeof id !== 'string') throw invalidRequest('"id" must be a string');
+  if (id !== undefined && (typeof id !== 'string' || id.length > MAX_ID_LENGTH)) {
+    throw invalidRequest(`"id" must be a string of at most ${MAX_ID_LENGTH} characters`);
+  }
   if (!Array.isArray(inputs) || inputs.length !== 1) {
     throw invalidRequest(`"inputs" must hold exactly one input: ${expectedInputs(model)}`);
   }
@@ -75,9 +80,12 @@ function parseInput(input: unknown, model: ServedModelVersion, binary?: Uint8Arr
         `[${shape.join(', ')}] with ${values.length} elements`,
     );
   }
-  const images = values.map((value, i) =>
-    value instanceof Buffer ? value : decodeImage(value, i),
-  );
+  const images = values.map((value, i) => {
+    const bytes = value instanceof Buffer ? value : decodeImage(value, i);
+    // As for uploads: no decoder sees bytes of another type (libvips reads SVG, PDF, ...).
+    assertSupportedImage(bytes);
+    return bytes;
+  });
   return { kind: 'images', images };
 }
 

@@ -1,3 +1,7 @@
+import { HttpStatus } from '@nestjs/common';
+import { AppError } from '../app-error';
+
+/** The image types uploads, predictions and inference take, judged by their bytes. */
 export const SUPPORTED_IMAGE_TYPES = [
   'image/jpeg',
   'image/png',
@@ -38,4 +42,20 @@ function isAvif(head: Buffer): boolean {
     if (AVIF_BRANDS.has(head.subarray(offset, offset + 4).toString('latin1'))) return true;
   }
   return false;
+}
+
+/** 415 for bytes that are no image of SUPPORTED_IMAGE_TYPES (whatever a client declared). */
+export function unsupportedImage(): AppError {
+  return new AppError(
+    HttpStatus.UNSUPPORTED_MEDIA_TYPE,
+    'unsupported_image',
+    'The bytes are not a supported image (JPEG, PNG, WebP, GIF, AVIF or TIFF)',
+  );
+}
+
+/** The bytes' type, or 415: checked before any decoder (libvips reads SVG, PDF, ...) sees them. */
+export function assertSupportedImage(bytes: Buffer): ImageContentType {
+  const type = sniffImageType(bytes.subarray(0, IMAGE_SIGNATURE_BYTES));
+  if (!type) throw unsupportedImage();
+  return type;
 }

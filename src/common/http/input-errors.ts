@@ -1,0 +1,43 @@
+import { HttpStatus } from '@nestjs/common';
+import { AppError } from '../app-error';
+
+/** PostgreSQL stores no NUL in text or JSON, and no text field of this API needs one. */
+export function nulCharacter(where: string): AppError {
+  return new AppError(
+    HttpStatus.BAD_REQUEST,
+    'invalid_characters',
+    `${where} may not contain NUL characters (\\u0000)`,
+  );
+}
+
+export function jsonTooDeep(maxDepth: number): AppError {
+  return new AppError(
+    HttpStatus.BAD_REQUEST,
+    'json_too_deep',
+    `JSON may nest objects and arrays at most ${maxDepth} levels deep`,
+  );
+}
+
+export function payloadTooLarge(maxBytes: number): AppError {
+  return new AppError(
+    HttpStatus.PAYLOAD_TOO_LARGE,
+    'payload_too_large',
+    `This request may have a body of at most ${maxBytes} bytes`,
+  );
+}
+
+export function tooManyParts(): AppError {
+  return new AppError(
+    HttpStatus.PAYLOAD_TOO_LARGE,
+    'too_many_parts',
+    'The form has more parts, files or fields than this route takes',
+  );
+}
+
+export function invalidMultipart(why: string): AppError {
+  return new AppError(
+    HttpStatus.BAD_REQUEST,
+    'invalid_multipart',
+    `Malformed multipart form: ${why}`,
+  );
+}
