@@ -11,6 +11,7 @@ import { ModelModule } from './modules/model/model.module';
 import { ModelHttpModule } from './modules/model/http/model-http.module';
 import { PersistenceModule } from './modules/persistence';
 import { QueueModule } from './modules/queue/queue.module';
+import { RealtimeModule, RealtimeWorkerModule } from './modules/realtime';
 import { StorageModule } from './modules/storage/storage.module';
 import { UploadModule } from './modules/upload/upload.module';
 import { UploadSchedulerModule } from './modules/upload/upload-scheduler.module';
@@ -45,11 +46,11 @@ export class AppModule {
   }
 
   private static webModules(): ModuleImport[] {
-    return [GatewayModule, UploadModule, ModelModule, ModelHttpModule];
+    return [GatewayModule, UploadModule, ModelModule, ModelHttpModule, RealtimeModule];
   }
 
   private static workerModules(): ModuleImport[] {
-    return [UploadWorkerModule, ModelModule];
+    return [UploadWorkerModule, RealtimeWorkerModule, ModelModule];
   }
 
   private static schedulerModules(): ModuleImport[] {

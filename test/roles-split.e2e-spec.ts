@@ -25,7 +25,7 @@ describe('roles split across processes: web, worker and scheduler', () => {
   let web: VireoProcess;
   let scheduler: VireoProcess;
   let worker: VireoProcess | undefined;
-  let queues: Record<QueueName, Queue>;
+  let queues: Record<Extract<QueueName, 'process-image' | 'sweep-uploads'>, Queue>;
   let imageId: string;
   let pendingId: string;
 

@@ -5,15 +5,15 @@ import { queueUnavailable } from '../src/modules/queue/queue-unavailable';
 import { QueueName } from '../src/modules/queue/queues';
 import { ObjectStorage } from '../src/modules/storage/object-storage';
 import { ModelRepository, PredictionRepository } from '../src/modules/persistence';
-import { STALE_UPLOADED_MS, UploadSweeper } from '../src/modules/upload/sweeper/upload-sweeper';
-import { bootApp, TestApp } from './support/app';
+import { ImageReconciler } from '../src/modules/realtime/reconciler/image-reconciler';
+import { UploadSweeper } from '../src/modules/upload/sweeper/upload-sweeper';
+import { bootListeningApp, TestApp } from './support/app';
 import { sleep } from './support/eventually';
 import { sha256 } from './support/hashing';
 import { testImages } from './support/images';
 import { createTestDatabase } from './support/postgres';
 import { deleteRedisKeys, testRedis } from './support/redis';
 import { startS3rver } from './support/s3rver';
-import { freePort } from './support/vireo-process';
 
 const ADMIN_KEY = 'vir_uploadadmin_0123456789abcdefghijABCDEFGHIJ';
 const MAX_UPLOAD_BYTES = 256 * 1024;
@@ -32,22 +32,12 @@ interface Harness {
 
 type Boot = (env?: Record<string, string>) => Promise<Harness>;
 
-async function bootListening(env: Record<string, string>): Promise<TestApp> {
-  const port = await freePort();
-  const app = await bootApp({
-    PORT: String(port),
-    PUBLIC_URL: `http://127.0.0.1:${port}`,
+function bootListening(env: Record<string, string>): Promise<TestApp> {
+  return bootListeningApp({
     ADMIN_API_KEY: ADMIN_KEY,
     MAX_UPLOAD_BYTES: String(MAX_UPLOAD_BYTES),
-    RATE_LIMIT_UPLOADS_PER_MIN: '100000',
-    RATE_LIMIT_READS_PER_MIN: '100000',
-    RATE_LIMIT_KEYS_PER_MIN: '100000',
-    QUEUE_BACKOFF_MS: '50',
-    LOG_LEVEL: 'error',
     ...env,
   });
-  await app.app.listen({ port, host: '127.0.0.1' });
-  return app;
 }
 
 function harnessOf(app: TestApp, uploadOrigin: string, close: () => Promise<void>): Harness {
@@ -435,7 +425,7 @@ describe.each(backends)('uploads and image fetch on %s', (_name, boot) => {
       await expectNothingStored(as);
     });
 
-    it('keeps an image whose job the queue refused uploaded, until the sweeper re-enqueues it', async () => {
+    it('keeps an image whose job the queue refused uploaded, until the reconciler re-enqueues it', async () => {
       const as = await newOwner();
       const add = jest.spyOn(h.jobs, 'add').mockRejectedValueOnce(queueUnavailable());
       const image = await uploaded(await testImages.jpeg(26, 22, '#5a5a5a'), as);
@@ -445,13 +435,15 @@ describe.each(backends)('uploads and image fetch on %s', (_name, boot) => {
         expect.anything(),
       );
       add.mockRestore();
-      const sweeper = h.app.app.get(UploadSweeper);
-      await sweeper.sweep();
+      const reconciler = h.app.app.get(ImageReconciler);
+      await reconciler.reconcile();
       const kept = await http().get(`/v1/images/${image.id}`).set(as.headers).expect(200);
       expect(kept.body.status).toBe('uploaded');
 
-      // A sweep once the image has waited long enough for its job to count as lost.
-      const { requeued } = await sweeper.sweep(Date.now() + STALE_UPLOADED_MS);
+      // A pass once the image has waited long enough for its job to count as lost.
+      const { requeued } = await reconciler.reconcile(
+        Date.now() + h.app.config.realtime.reconcileStaleS * 1000 + 1000,
+      );
       expect(requeued).toBeGreaterThanOrEqual(1);
       const processed = await waitForStatus(image.id, as);
       expect(processed).toMatchObject({ status: 'processed', width: 26, height: 22 });

@@ -2,6 +2,8 @@ import autocannon from 'autocannon';
 
 export interface LoadResult {
   name: string;
+  /** Requests answered with a 2xx. */
+  succeeded: number;
   requestsPerSec: number;
   p50Ms: number;
   p99Ms: number;
@@ -18,6 +20,8 @@ export interface LoadOptions {
   body?: string;
   /** A `setupRequest` module (worker threads load it by path), e.g. for binary bodies. */
   setupRequest?: string;
+  /** Requests per second over all connections (a fixed rate); default: as fast as answered. */
+  overallRate?: number;
 }
 
 /**
@@ -33,10 +37,12 @@ export async function runLoad(name: string, options: LoadOptions): Promise<LoadR
     method: options.method ?? 'GET',
     headers: options.headers,
     body: options.body,
+    ...(options.overallRate && { overallRate: options.overallRate }),
     ...(options.setupRequest && { requests: [{ setupRequest: options.setupRequest as never }] }),
   });
   return {
     name,
+    succeeded: result['2xx'],
     requestsPerSec: result.requests.average,
     p50Ms: result.latency.p50,
     p99Ms: result.latency.p99,

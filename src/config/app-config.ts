@@ -79,7 +79,16 @@ export class AppConfig {
     keysPerMin: number;
   };
   readonly uploads: { uploadUrlTtlS: number; downloadUrlTtlS: number };
-  readonly queue: { concurrency: number; attempts: number; backoffMs: number };
+  readonly queue: { concurrency: number; attempts: number; backoffMs: number; lockMs: number };
+  readonly realtime: {
+    decodeOnce: boolean;
+    /** Moderation labels and the score at or above which an image is quarantined. */
+    quarantine: { label: string; threshold: number }[];
+    reconcileIntervalS: number;
+    reconcileStaleS: number;
+    sseHeartbeatMs: number;
+  };
+  readonly webhooks: { attempts: number; timeoutMs: number; allowPrivate: boolean };
   readonly health: { checkTimeoutMs: number };
   readonly model: {
     runtime: InferenceRuntimeSetting;
@@ -142,6 +151,19 @@ export class AppConfig {
       concurrency: s.QUEUE_CONCURRENCY,
       attempts: s.QUEUE_ATTEMPTS,
       backoffMs: s.QUEUE_BACKOFF_MS,
+      lockMs: s.QUEUE_LOCK_MS,
+    };
+    this.realtime = {
+      decodeOnce: s.PIPELINE_DECODE_ONCE,
+      quarantine: parseThresholds(s.MODERATION_QUARANTINE),
+      reconcileIntervalS: s.RECONCILE_INTERVAL_S,
+      reconcileStaleS: s.RECONCILE_STALE_S,
+      sseHeartbeatMs: s.SSE_HEARTBEAT_MS,
+    };
+    this.webhooks = {
+      attempts: s.WEBHOOK_ATTEMPTS,
+      timeoutMs: s.WEBHOOK_TIMEOUT_MS,
+      allowPrivate: s.WEBHOOK_ALLOW_PRIVATE,
     };
     this.health = { checkTimeoutMs: s.HEALTH_CHECK_TIMEOUT_MS };
     this.model = {
@@ -211,6 +233,14 @@ function splitList(value: string): string[] {
     .split(',')
     .map((v) => v.trim())
     .filter(Boolean);
+}
+
+/** `Porn:0.8, Sexy:0.95` -> [{ label: 'Porn', threshold: 0.8 }, ...] (format checked by the schema). */
+function parseThresholds(value: string): { label: string; threshold: number }[] {
+  return splitList(value).map((pair) => {
+    const [label, threshold] = pair.split(':').map((part) => part.trim());
+    return { label, threshold: Number(threshold) };
+  });
 }
 
 function emptyToUndefined(value: string | undefined): string | undefined {

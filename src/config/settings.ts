@@ -8,6 +8,13 @@ const port = z.coerce.number().int().min(0).max(65535);
 const positiveInt = z.coerce.number().int().positive();
 const nonNegativeInt = z.coerce.number().int().min(0);
 const optionalUrl = z.url().optional();
+/** `Label:threshold` pairs, comma-separated; empty for none. */
+const moderationThresholds = z
+  .string()
+  .regex(
+    /^\s*$|^\s*[A-Za-z]+\s*:\s*(0(\.\d+)?|1(\.0+)?)\s*(,\s*[A-Za-z]+\s*:\s*(0(\.\d+)?|1(\.0+)?)\s*)*$/,
+    'expected Label:threshold pairs (0..1), comma-separated',
+  );
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
@@ -259,6 +266,57 @@ export const SETTINGS = {
     schema: bool,
     default: 'true',
     description: 'Load production models at boot (readiness waits for them).',
+  },
+  QUEUE_LOCK_MS: {
+    schema: positiveInt,
+    default: '30000',
+    description:
+      "How long a worker's hold on a job lasts unrenewed, and how often workers look for jobs of a worker that died (BullMQ).",
+  },
+  PIPELINE_DECODE_ONCE: {
+    schema: bool,
+    default: 'true',
+    description:
+      'Decode each upload once for both its thumbnail and the model input (`false` decodes twice; for benchmarks).',
+  },
+  MODERATION_QUARANTINE: {
+    schema: moderationThresholds,
+    default: '',
+    description:
+      'Labels of the `moderation` model and thresholds, e.g. `Porn:0.8,Hentai:0.8`: a score at or above one quarantines the image. Empty: off.',
+  },
+  RECONCILE_INTERVAL_S: {
+    schema: positiveInt,
+    default: '60',
+    description: 'How often each worker re-enqueues images stuck in `uploaded` or `processing`.',
+  },
+  RECONCILE_STALE_S: {
+    schema: positiveInt,
+    default: '60',
+    description:
+      'An image in `uploaded` or `processing` unchanged this long is handed to the queue again.',
+  },
+  SSE_HEARTBEAT_MS: {
+    schema: positiveInt,
+    default: '15000',
+    description: 'Interval of the heartbeat comment on `/v1/images/:id/events` streams.',
+  },
+  WEBHOOK_ATTEMPTS: {
+    schema: positiveInt,
+    default: '8',
+    description:
+      'Attempts per webhook delivery (retried with exponential backoff from `QUEUE_BACKOFF_MS`).',
+  },
+  WEBHOOK_TIMEOUT_MS: {
+    schema: positiveInt,
+    default: '10000',
+    description: 'A webhook receiver that has not answered within this is retried later.',
+  },
+  WEBHOOK_ALLOW_PRIVATE: {
+    schema: bool,
+    default: 'false',
+    description:
+      'Allow webhook URLs that resolve to loopback, private, link-local or metadata addresses.',
   },
   MODEL_HEAD_MAX_PARAMS: {
     schema: positiveInt,

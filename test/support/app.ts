@@ -6,6 +6,7 @@ import request from 'supertest';
 import { createApp } from '../../src/app.factory';
 import { AppConfig } from '../../src/config';
 import { copyEmptyPglite } from './databases';
+import { freePort } from './vireo-process';
 
 export interface TestApp {
   app: NestFastifyApplication;
@@ -39,4 +40,24 @@ export async function bootApp(env: Record<string, string> = {}): Promise<TestApp
       await rm(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * `bootApp` listening on a free local port (for clients that need a real socket: signed URLs,
+ * streams), with limits out of the way of tests that upload a lot.
+ */
+export async function bootListeningApp(env: Record<string, string> = {}): Promise<TestApp> {
+  const port = await freePort();
+  const app = await bootApp({
+    PORT: String(port),
+    PUBLIC_URL: `http://127.0.0.1:${port}`,
+    RATE_LIMIT_UPLOADS_PER_MIN: '100000',
+    RATE_LIMIT_READS_PER_MIN: '100000',
+    RATE_LIMIT_KEYS_PER_MIN: '100000',
+    QUEUE_BACKOFF_MS: '50',
+    LOG_LEVEL: 'error',
+    ...env,
+  });
+  await app.app.listen({ port, host: '127.0.0.1' });
+  return app;
 }

@@ -7,6 +7,8 @@ export interface BroadcastMessages {
   'credentials-changed': { keyId?: string; sessionId?: string; ownerId?: string };
   /** A model's production version changed: every replica loads it. */
   'model-promoted': { model: string; version: number };
+  /** Something happened to an image (its SSE streams, on whichever replica, pass it on). */
+  'image-event': { imageId: string; event: 'status' | 'prediction'; data: Record<string, unknown> };
 }
 
 export type BroadcastChannel = keyof BroadcastMessages;

@@ -70,6 +70,13 @@ export abstract class ModelServer {
   /** The same one pass, with every label, each version's id and the embedding. */
   abstract analyze(image: Buffer): Promise<ImageModelAnalysis>;
 
+  /**
+   * `analyze` for an image its caller has already decoded and preprocessed into the
+   * backbone's input (INPUT_SIZE x INPUT_SIZE RGB in [0, 1], row-major, PIXELS_PER_IMAGE
+   * values), so it is not decoded twice. Micro-batched with every other call.
+   */
+  abstract analyzePixels(pixels: Float32Array): Promise<ImageModelAnalysis>;
+
   /** The production version, or the given one. */
   abstract describe(name: string, version?: number): Promise<ServedModelVersion>;
 

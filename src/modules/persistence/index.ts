@@ -1,13 +1,17 @@
 export * from './domain/api-key';
 export * from './domain/audit';
+export * from './domain/daily-stats';
 export * from './domain/embedding';
 export * from './domain/errors';
 export * from './domain/image';
+export * from './domain/image-processing';
+export * from './domain/latency-histogram';
 export * from './domain/model';
 export * from './domain/page';
 export * from './domain/prediction';
 export * from './domain/session';
 export * from './domain/user';
+export * from './domain/webhook';
 export { runMigrations } from './database/run-migrations';
 export { MigrationError } from './migrations/migration-runner';
 export { PersistenceModule } from './persistence.module';

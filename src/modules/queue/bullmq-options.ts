@@ -13,11 +13,6 @@ export interface WorkerLock {
   stalledIntervalMs: number;
 }
 
-export const DEFAULT_WORKER_LOCK: WorkerLock = {
-  lockDurationMs: 30_000,
-  stalledIntervalMs: 30_000,
-};
-
 const PRODUCER_COMMAND_TIMEOUT_MS = 2000;
 
 /**

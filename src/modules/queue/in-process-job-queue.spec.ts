@@ -1,6 +1,6 @@
 import { InProcessJobQueue } from './in-process-job-queue';
 
-const settings = { concurrency: 1, attempts: 3, backoffMs: 1000 };
+const settings = { concurrency: 1, attempts: 3, backoffMs: 1000, lockMs: 30_000 };
 
 describe('InProcessJobQueue schedules', () => {
   let queue: InProcessJobQueue;

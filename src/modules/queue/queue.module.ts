@@ -5,12 +5,7 @@ import type { Redis } from 'ioredis';
 import { AppConfig, RedisConfig } from '../../config';
 import { ReadinessRegistry } from '../health/readiness.registry';
 import { BullMqJobQueue } from './bullmq-job-queue';
-import {
-  connectProducer,
-  DEFAULT_WORKER_LOCK,
-  producerQueueOptions,
-  WorkerLock,
-} from './bullmq-options';
+import { connectProducer, producerQueueOptions, WorkerLock } from './bullmq-options';
 import { InProcessJobQueue } from './in-process-job-queue';
 import { JobQueue } from './job-queue';
 import { QUEUE_NAMES } from './queues';
@@ -47,7 +42,7 @@ class ProducerConnectionModule {}
 export class QueueModule {
   static forRoot(config: AppConfig, options: QueueModuleOptions = {}): DynamicModule {
     const adapter = config.redis
-      ? bullMq(config, config.redis, options.workerLock ?? DEFAULT_WORKER_LOCK)
+      ? bullMq(config, config.redis, options.workerLock ?? configuredLock(config))
       : inProcess(config);
     return {
       module: QueueModule,
@@ -56,6 +51,11 @@ export class QueueModule {
       exports: [JobQueue],
     };
   }
+}
+
+/** QUEUE_LOCK_MS both ways: a crashed worker's job runs again within about twice that. */
+function configuredLock(config: AppConfig): WorkerLock {
+  return { lockDurationMs: config.queue.lockMs, stalledIntervalMs: config.queue.lockMs };
 }
 
 interface Adapter {

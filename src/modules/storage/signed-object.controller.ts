@@ -4,7 +4,9 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Readable } from 'node:stream';
 import { AppError } from '../../common/app-error';
 import { Public } from '../../common/http/public.decorator';
+import { imageQuarantined } from '../../common/images/quarantine';
 import { AppConfig } from '../../config';
+import { ImageRepository } from '../persistence';
 import { parseRangeHeader } from './byte-range';
 import { SIGNED_OBJECTS_PATH } from './local-disk.storage';
 import { ObjectStorage } from './object-storage';
@@ -35,6 +37,7 @@ export class SignedObjectController {
     private readonly signer: UrlSigner,
     private readonly admission: SignedPutAdmission,
     private readonly config: AppConfig,
+    private readonly images: ImageRepository,
   ) {}
 
   @Get('*')
@@ -49,6 +52,8 @@ export class SignedObjectController {
       { method: 'GET', key: objectKey, expires: Number(query.exp), contentType: query.ct },
       query.sig,
     );
+    // Links carry no caller: a quarantined image's bytes are withheld from every one of them.
+    if (await this.images.isQuarantinedObject(objectKey)) throw imageQuarantined();
     const found = await this.storage.stat(objectKey);
     if (!found) throw notFound();
     const read = await this.storage.get(objectKey, parseRangeHeader(range, found.size));

@@ -11,7 +11,7 @@ import {
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { CurrentPrincipal, RequireScopes } from '../gateway/auth/auth.decorators';
-import type { Principal } from '../gateway/auth/principal';
+import { hasScope, type Principal } from '../gateway/auth/principal';
 import { RateLimit } from '../gateway/rate-limit/rate-limit.decorator';
 import { DeliveryQuery, wantsInline } from './dto/delivery.query';
 import { ImageDeliveryService, ImageVariant } from './image-delivery.service';
@@ -74,7 +74,12 @@ export class ImageContentController {
       principal.ownerId,
       id,
       variant,
-      { inline: wantsInline(query), range: headers.range, ifNoneMatch: headers['if-none-match'] },
+      {
+        inline: wantsInline(query),
+        admin: hasScope(principal, 'admin'),
+        range: headers.range,
+        ifNoneMatch: headers['if-none-match'],
+      },
       reply,
     );
   }

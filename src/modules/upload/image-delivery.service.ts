@@ -7,12 +7,15 @@ import { parseRangeHeader } from '../storage/byte-range';
 import { ObjectStorage } from '../storage/object-storage';
 import { replyWithObject, USER_CONTENT_POLICY } from '../storage/object-response';
 import { ImageCatalogService } from './image-catalog.service';
-import { DERIVATIVE_CONTENT_TYPE } from './image-keys';
+import { assertReleasable } from '../../common/images/quarantine';
+import { DERIVATIVE_CONTENT_TYPE } from '../../common/images/derivative';
 
 export type ImageVariant = 'original' | 'thumbnail';
 
 export interface DeliveryRequest {
   inline: boolean;
+  /** The caller holds the admin scope (sees quarantined images). */
+  admin: boolean;
   range?: string;
   ifNoneMatch?: string;
 }
@@ -40,8 +43,10 @@ export class ImageDeliveryService {
     reply: FastifyReply,
   ): Promise<void> {
     const image = await this.catalog.get(ownerId, id);
+    assertReleasable(image, request.admin);
     const { key, contentType } = objectOf(image, variant);
-    if (!request.inline) {
+    // A quarantined image's bytes never leave as a link that could be passed on.
+    if (!request.inline && !image.quarantined) {
       const signed = await this.storage.signedGetUrl(key, {
         expiresInS: this.config.uploads.downloadUrlTtlS,
         responseContentType: contentType,

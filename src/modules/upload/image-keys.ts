@@ -12,12 +12,6 @@ export function stagingKey(ownerId: string, imageId: string): string {
   return `${STAGING_PREFIX}${ownerId}/${imageId}`;
 }
 
-export const DERIVATIVE_CONTENT_TYPE = 'image/webp';
-
-export function derivativeKey(ownerId: string, imageId: string): string {
-  return `derivatives/${ownerId}/${imageId}.webp`;
-}
-
 /**
  * Every key an image may have bytes at: its own, its derivative's, and while it is pending
  * the final key, where a completion copies the bytes before the image moves there.

@@ -49,6 +49,8 @@ export class ImagePresenter {
       uploadedAt: image.uploadedAt,
       processedAt: image.processedAt,
       failureCode: image.failureCode,
+      failureMessage: image.failureMessage,
+      quarantined: image.quarantined,
       predictions: predictions.map(toPrediction),
       links: {
         self,

@@ -1,15 +1,11 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { ImageRecord } from '../persistence';
 import { JobQueue } from '../queue/job-queue';
-
-/** One job per image and step, so enqueueing twice runs it once. */
-export function processJobId(imageId: string): string {
-  return `${imageId}.process`;
-}
+import { processImageJobId } from '../queue/queues';
 
 /**
  * Hands an `uploaded` image to the processing pipeline. When the queue cannot take it, the
- * image stays `uploaded` (it is safely stored) and the sweeper re-enqueues it later.
+ * image stays `uploaded` (it is safely stored) and the realtime reconciler re-enqueues it.
  */
 @Injectable()
 export class ProcessingEnqueuer {
@@ -22,11 +18,11 @@ export class ProcessingEnqueuer {
       await this.jobs.add(
         'process-image',
         { imageId: image.id, ownerId: image.ownerId },
-        { jobId: processJobId(image.id) },
+        { jobId: processImageJobId(image.id) },
       );
     } catch (error) {
       this.logger.warn(
-        `Image ${image.id} stays uploaded until the sweeper re-enqueues it: ${(error as Error).message}`,
+        `Image ${image.id} stays uploaded until the reconciler re-enqueues it: ${(error as Error).message}`,
       );
     }
   }

@@ -117,6 +117,10 @@ export class TfjsModelServer
     return this.analyzeWith(() => this.runtime.embedAndModerate(image));
   }
 
+  analyzePixels(pixels: Float32Array): Promise<ImageModelAnalysis> {
+    return this.analyzeWith(() => this.runtime.analyzePixels(pixels));
+  }
+
   /** One backbone pass, `backbone`, then each model's labels: `models` (leased), else all. */
   private async analyzeWith(
     backbone: () => Promise<ImageAnalysis>,

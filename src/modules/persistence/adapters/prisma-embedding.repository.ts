@@ -11,11 +11,7 @@ export class PrismaEmbeddingRepository extends EmbeddingRepository {
   }
 
   async upsert(imageId: string, model: string, vector: Float32Array): Promise<void> {
-    const data = {
-      dim: vector.length,
-      vector: Uint8Array.from(new Uint8Array(vector.buffer, vector.byteOffset, vector.byteLength)),
-      createdAt: new Date(),
-    };
+    const data = embeddingData(vector);
     await this.db.prisma.embedding.upsert({
       where: { imageId_model: { imageId, model } },
       create: { imageId, model, ...data },
@@ -33,4 +29,13 @@ export class PrismaEmbeddingRepository extends EmbeddingRepository {
     const vector = new Float32Array(new Uint8Array(row.vector).buffer, 0, row.dim);
     return { imageId: row.imageId, model: row.model, vector, createdAt: row.createdAt };
   }
+}
+
+/** An embedding's stored columns. */
+export function embeddingData(vector: Float32Array) {
+  return {
+    dim: vector.length,
+    vector: Uint8Array.from(new Uint8Array(vector.buffer, vector.byteOffset, vector.byteLength)),
+    createdAt: new Date(),
+  };
 }

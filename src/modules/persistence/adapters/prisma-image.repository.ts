@@ -129,6 +129,14 @@ export class PrismaImageRepository extends ImageRepository {
     );
   }
 
+  async isQuarantinedObject(key: string): Promise<boolean> {
+    const found = await this.images.findFirst({
+      where: { quarantined: true, OR: [{ storageKey: key }, { derivativeKey: key }] },
+      select: { id: true },
+    });
+    return found !== null;
+  }
+
   async findByStorageKey(storageKey: string): Promise<ImageRecord | null> {
     return toImageRecordOrNull(await this.images.findUnique({ where: { storageKey } }));
   }
@@ -283,7 +291,7 @@ function toImageRecordOrNull(row: ImageRow | null | undefined): ImageRecord | nu
   return row ? toImageRecord(row) : null;
 }
 
-function toImageRecord({
+export function toImageRecord({
   completionToken: _token,
   completionExpiresAt: _expiresAt,
   ...row

@@ -9,7 +9,7 @@ import {
 } from '../domain/prediction';
 import { isUuid } from './ids';
 
-const WITH_MODEL = {
+export const PREDICTION_WITH_MODEL = {
   modelVersion: { select: { version: true, model: { select: { name: true } } } },
 } as const;
 
@@ -26,22 +26,14 @@ export class PrismaPredictionRepository extends PredictionRepository {
   async saveForImage(imageId: string, predictions: NewPrediction[]): Promise<PredictionRecord[]> {
     const rows = await this.db.prisma.$transaction(
       predictions.map((prediction) => {
-        const scores = [...prediction.scores].sort((a, b) => b.score - a.score);
-        if (!scores[0]) throw new Error('A prediction needs at least one label score');
-        const data = {
-          scores: scores.map(({ label, score }) => ({ label, score })),
-          topLabel: scores[0].label,
-          topScore: scores[0].score,
-          latencyMs: prediction.latencyMs,
-          createdAt: new Date(),
-        };
+        const data = predictionData(prediction);
         return this.db.prisma.prediction.upsert({
           where: {
             imageId_modelVersionId: { imageId, modelVersionId: prediction.modelVersionId },
           },
           create: { imageId, modelVersionId: prediction.modelVersionId, ...data },
           update: data,
-          include: WITH_MODEL,
+          include: PREDICTION_WITH_MODEL,
         });
       }),
     );
@@ -52,14 +44,30 @@ export class PrismaPredictionRepository extends PredictionRepository {
     if (!isUuid(imageId)) return [];
     const rows = await this.db.prisma.prediction.findMany({
       where: { imageId },
-      include: WITH_MODEL,
+      include: PREDICTION_WITH_MODEL,
       orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
     });
     return rows.map(toPredictionRecord);
   }
 }
 
-function toPredictionRecord({ modelVersion, ...row }: PredictionRowWithModel): PredictionRecord {
+/** A prediction's stored columns: scores highest first, the top one apart. */
+export function predictionData(prediction: NewPrediction) {
+  const scores = [...prediction.scores].sort((a, b) => b.score - a.score);
+  if (!scores[0]) throw new Error('A prediction needs at least one label score');
+  return {
+    scores: scores.map(({ label, score }) => ({ label, score })),
+    topLabel: scores[0].label,
+    topScore: scores[0].score,
+    latencyMs: prediction.latencyMs,
+    createdAt: new Date(),
+  };
+}
+
+export function toPredictionRecord({
+  modelVersion,
+  ...row
+}: PredictionRowWithModel): PredictionRecord {
   return {
     ...row,
     scores: row.scores as unknown as LabelScore[],

@@ -28,6 +28,8 @@ export interface ImageRecord {
   labeledAt: Date | null;
   failureCode: string | null;
   failureMessage: string | null;
+  /** Withheld from non-admins by the moderation policy (set when processed). */
+  quarantined: boolean;
   createdAt: Date;
   updatedAt: Date;
   uploadedAt: Date | null;
@@ -134,6 +136,9 @@ export abstract class ImageRepository {
 
   /** Resolves with the deleted image (its keys name the objects to remove), or null. */
   abstract delete(id: string, ownerId?: string): Promise<ImageRecord | null>;
+
+  /** Whether `key` holds the original or derivative of a quarantined image. */
+  abstract isQuarantinedObject(key: string): Promise<boolean>;
 
   /** The image whose bytes are at `storageKey`, or null. */
   abstract findByStorageKey(storageKey: string): Promise<ImageRecord | null>;

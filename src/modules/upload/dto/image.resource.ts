@@ -84,6 +84,16 @@ export class ImageResource {
   @ApiProperty({ type: String, nullable: true, example: 'undecodable_image' })
   failureCode!: string | null;
 
+  @ApiProperty({ type: String, nullable: true, description: 'Why processing failed.' })
+  failureMessage!: string | null;
+
+  @ApiProperty({
+    description:
+      'Withheld by the moderation policy (MODERATION_QUARANTINE): its content and thumbnail ' +
+      'answer 451 to callers without the admin scope.',
+  })
+  quarantined!: boolean;
+
   @ApiProperty({ type: [PredictionResource] })
   predictions!: PredictionResource[];
 

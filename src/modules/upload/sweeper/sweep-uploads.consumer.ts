@@ -1,6 +1,6 @@
 import { Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { Consumer, JobQueue } from '../../queue/job-queue';
-import { stopConsumer } from '../queue-consumer';
+import { stopConsumer } from '../../queue/stop-consumer';
 import { UploadSweeper } from './upload-sweeper';
 
 /** Worker role: runs `sweep-uploads` jobs. */

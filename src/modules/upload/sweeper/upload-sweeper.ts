@@ -3,32 +3,27 @@ import { AppConfig } from '../../../config';
 import { ImageRecord, ImageRepository } from '../../persistence';
 import { ObjectStorage, ObjectSummary } from '../../storage/object-storage';
 import { STAGING_PREFIX, storedKeysOf } from '../image-keys';
-import { ProcessingEnqueuer } from '../processing-enqueuer';
 import { COMPLETION_LEASE_MS } from '../presigned-upload.service';
 
-/** Images handled per sweep and kind; the next sweep takes the rest. */
+/** Images handled per sweep; the next sweep takes the rest. */
 export const SWEEP_BATCH_SIZE = 200;
-/** An image `uploaded` this long without a worker taking it lost its job. */
-export const STALE_UPLOADED_MS = 60_000;
 
 export interface SweepResult {
   expired: number;
-  requeued: number;
   /** Bytes PUT to an upload link after its upload was completed or removed. */
   strayUploads: number;
 }
 
 /**
- * Removes pending uploads whose link expired (row and any bytes), bytes that reached an upload
- * link after its upload ended (S3 links cannot be revoked), and re-enqueues uploaded images
- * whose processing job never got stored (the queue was down when they arrived).
+ * Removes pending uploads whose link expired (row and any bytes), and bytes that reached an
+ * upload link after its upload ended (S3 links cannot be revoked). Uploaded images whose job
+ * got lost are the realtime reconciler's.
  */
 @Injectable()
 export class UploadSweeper {
   constructor(
     private readonly images: ImageRepository,
     private readonly storage: ObjectStorage,
-    private readonly enqueuer: ProcessingEnqueuer,
     private readonly config: AppConfig,
   ) {}
 
@@ -38,17 +33,7 @@ export class UploadSweeper {
     const removed = await Promise.all(expired.map((image) => this.removeExpired(image)));
     await this.images.deleteDuplicateUploads(linkExpiry);
     const strays = await this.removeStrayUploads();
-    const stale = await this.images.findStale(
-      'uploaded',
-      new Date(now - STALE_UPLOADED_MS),
-      SWEEP_BATCH_SIZE,
-    );
-    await Promise.all(stale.map((image) => this.enqueuer.enqueue(image)));
-    return {
-      expired: removed.filter(Boolean).length,
-      requeued: stale.length,
-      strayUploads: strays,
-    };
+    return { expired: removed.filter(Boolean).length, strayUploads: strays };
   }
 
   /** Claims the completion first, so a completion racing the sweep either wins or finds it gone. */

@@ -1,7 +1,7 @@
 import { Injectable, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { Consumer, JobQueue } from '../../queue/job-queue';
-import { stopConsumer } from '../queue-consumer';
-import { ImageProcessor } from './image-processor';
+import { stopConsumer } from '../../queue/stop-consumer';
+import { ImagePipeline } from './image-pipeline';
 
 /** Worker role: takes `process-image` jobs. */
 @Injectable()
@@ -10,11 +10,11 @@ export class ProcessImageConsumer implements OnApplicationBootstrap, OnModuleDes
 
   constructor(
     private readonly jobs: JobQueue,
-    private readonly processor: ImageProcessor,
+    private readonly pipeline: ImagePipeline,
   ) {}
 
   onApplicationBootstrap(): void {
-    this.consumer = this.jobs.process('process-image', (job) => this.processor.process(job));
+    this.consumer = this.jobs.process('process-image', (job) => this.pipeline.process(job));
   }
 
   onModuleDestroy(): Promise<void> {

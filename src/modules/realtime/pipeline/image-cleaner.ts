@@ -23,7 +23,8 @@ export class UndecodableImageError extends Error {
 }
 
 /**
- * The "clean" step: decode under a pixel limit, auto-orient, strip metadata (sharp writes
+ * The "clean" step alone (used when PIPELINE_DECODE_ONCE is off; the model then decodes the
+ * bytes again itself): decode under a pixel limit, auto-orient, strip metadata (sharp writes
  * none unless asked) and make the derivative. Animated images keep their first frame.
  */
 export async function cleanImage(original: Buffer): Promise<CleanedImage> {
@@ -37,10 +38,14 @@ export async function cleanImage(original: Buffer): Promise<CleanedImage> {
       .toBuffer();
     return { width: autoOrient.width, height: autoOrient.height, thumbnail };
   } catch (error) {
-    const { message } = error as Error;
-    throw new UndecodableImageError(
-      exceedsPixelLimit(error as Error) ? 'too_many_pixels' : 'undecodable_image',
-      message,
-    );
+    throw asUndecodable(error as Error);
   }
+}
+
+/** Sharp's refusal as the failure the image gets. */
+export function asUndecodable(error: Error): UndecodableImageError {
+  return new UndecodableImageError(
+    exceedsPixelLimit(error) ? 'too_many_pixels' : 'undecodable_image',
+    error.message,
+  );
 }

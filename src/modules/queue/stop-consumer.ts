@@ -1,4 +1,4 @@
-import { Consumer, JobQueue } from '../queue/job-queue';
+import { Consumer, JobQueue } from './job-queue';
 
 /**
  * Stops a consumer, letting its running jobs finish. When the queue backend is unreachable

@@ -1,0 +1,6 @@
+/** The derivative processing makes of every image (a WebP), and where it is stored. */
+export const DERIVATIVE_CONTENT_TYPE = 'image/webp';
+
+export function derivativeKey(ownerId: string, imageId: string): string {
+  return `derivatives/${ownerId}/${imageId}.webp`;
+}

@@ -1,0 +1,75 @@
+import { Injectable } from '@nestjs/common';
+import type { Webhook as WebhookRow } from '../../../generated/prisma/client';
+import { DatabaseClient } from '../database/database-client';
+import {
+  NewWebhook,
+  NewWebhookDelivery,
+  WebhookDeliveryRecord,
+  WebhookEventType,
+  WebhookRecord,
+  WebhookRepository,
+} from '../domain/webhook';
+import { isUuid } from './ids';
+
+@Injectable()
+export class PrismaWebhookRepository extends WebhookRepository {
+  constructor(private readonly db: DatabaseClient) {
+    super();
+  }
+
+  async create(webhook: NewWebhook): Promise<WebhookRecord> {
+    return toWebhookRecord(await this.db.prisma.webhook.create({ data: webhook }));
+  }
+
+  async listForOwner(ownerId: string): Promise<WebhookRecord[]> {
+    if (!isUuid(ownerId)) return [];
+    const rows = await this.db.prisma.webhook.findMany({
+      where: { ownerId },
+      orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+    });
+    return rows.map(toWebhookRecord);
+  }
+
+  async listSubscribed(ownerId: string, event: WebhookEventType): Promise<WebhookRecord[]> {
+    if (!isUuid(ownerId)) return [];
+    const rows = await this.db.prisma.webhook.findMany({
+      where: { ownerId, events: { has: event } },
+    });
+    return rows.map(toWebhookRecord);
+  }
+
+  async findById(id: string, ownerId?: string): Promise<WebhookRecord | null> {
+    if (!isUuid(id) || (ownerId !== undefined && !isUuid(ownerId))) return null;
+    const row = await this.db.prisma.webhook.findFirst({ where: { id, ownerId } });
+    return row ? toWebhookRecord(row) : null;
+  }
+
+  async delete(id: string, ownerId: string): Promise<boolean> {
+    if (!isUuid(id) || !isUuid(ownerId)) return false;
+    const { count } = await this.db.prisma.webhook.deleteMany({ where: { id, ownerId } });
+    return count > 0;
+  }
+
+  async recordDelivery(delivery: NewWebhookDelivery): Promise<void> {
+    await this.db.prisma.webhookDelivery.create({ data: delivery });
+  }
+
+  async listDeliveries(webhookId: string, limit: number): Promise<WebhookDeliveryRecord[]> {
+    if (!isUuid(webhookId)) return [];
+    return this.db.prisma.webhookDelivery.findMany({
+      where: { webhookId },
+      orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+      take: limit,
+    });
+  }
+
+  async deleteForOwner(ownerId: string): Promise<number> {
+    if (!isUuid(ownerId)) return 0;
+    const { count } = await this.db.prisma.webhook.deleteMany({ where: { ownerId } });
+    return count;
+  }
+}
+
+function toWebhookRecord(row: WebhookRow): WebhookRecord {
+  return { ...row, events: row.events as WebhookEventType[] };
+}

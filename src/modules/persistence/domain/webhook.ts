@@ -1,0 +1,60 @@
+export const WEBHOOK_EVENT_TYPES = [
+  'image.processed',
+  'image.failed',
+  'image.quarantined',
+] as const;
+export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
+
+export interface WebhookRecord {
+  id: string;
+  ownerId: string;
+  url: string;
+  events: WebhookEventType[];
+  /** `whsec_...`: signs every delivery. */
+  secret: string;
+  createdAt: Date;
+}
+
+export type NewWebhook = Omit<WebhookRecord, 'id' | 'createdAt'>;
+
+/** One attempt at delivering one message. */
+export interface WebhookDeliveryRecord {
+  id: string;
+  webhookId: string;
+  /** The `webhook-id` header, the same on every attempt of one message. */
+  messageId: string;
+  eventType: string;
+  attempt: number;
+  /** Null when no answer came (timeout, connection refused, address blocked). */
+  statusCode: number | null;
+  durationMs: number;
+  error: string | null;
+  succeeded: boolean;
+  createdAt: Date;
+}
+
+export type NewWebhookDelivery = Omit<WebhookDeliveryRecord, 'id' | 'createdAt'>;
+
+export abstract class WebhookRepository {
+  abstract create(webhook: NewWebhook): Promise<WebhookRecord>;
+
+  /** Oldest first. */
+  abstract listForOwner(ownerId: string): Promise<WebhookRecord[]>;
+
+  /** The owner's webhooks subscribed to `event`. */
+  abstract listSubscribed(ownerId: string, event: WebhookEventType): Promise<WebhookRecord[]>;
+
+  /** Unscoped when `ownerId` is absent (a delivery job knows only the webhook's id). */
+  abstract findById(id: string, ownerId?: string): Promise<WebhookRecord | null>;
+
+  /** Removes the webhook and its delivery log; false when it was not the owner's. */
+  abstract delete(id: string, ownerId: string): Promise<boolean>;
+
+  abstract recordDelivery(delivery: NewWebhookDelivery): Promise<void>;
+
+  /** Newest first. */
+  abstract listDeliveries(webhookId: string, limit: number): Promise<WebhookDeliveryRecord[]>;
+
+  /** Erases every webhook of the owner with its delivery log; resolves with how many went. */
+  abstract deleteForOwner(ownerId: string): Promise<number>;
+}

@@ -1,0 +1,2 @@
+export { RealtimeModule } from './realtime.module';
+export { RealtimeWorkerModule } from './realtime-worker.module';

@@ -1,0 +1,11 @@
+import { Module } from '@nestjs/common';
+import { ImageEvents } from './events/image-events';
+import { ModerationPolicy } from './pipeline/moderation-policy';
+import { RealtimeMetrics } from './realtime-metrics';
+
+/** What both the web and the worker side of realtime use, once per process. */
+@Module({
+  providers: [RealtimeMetrics, ImageEvents, ModerationPolicy],
+  exports: [RealtimeMetrics, ImageEvents, ModerationPolicy],
+})
+export class RealtimeCoreModule {}

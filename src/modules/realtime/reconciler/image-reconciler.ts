@@ -1,0 +1,65 @@
+import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { AppConfig } from '../../../config';
+import { ImageRecord, ImageRepository } from '../../persistence';
+import { JobQueue } from '../../queue/job-queue';
+import { processImageJobId } from '../../queue/queues';
+
+/** Images handled per pass and status; the next pass takes the rest. */
+export const RECONCILE_BATCH_SIZE = 200;
+
+export interface ReconcileResult {
+  requeued: number;
+}
+
+/**
+ * Worker role, at start and every RECONCILE_INTERVAL_S: images sitting in `uploaded` or
+ * `processing` for longer than RECONCILE_STALE_S go back to the queue. Adding is a no-op
+ * while the image's job is still waiting or running (a crashed worker's job comes back by
+ * the queue's stalled-job check); a job that ended in the failed set is retried. So a lost
+ * message (queue down at upload, in-process queue gone with its process) or a killed worker
+ * never loses an image.
+ */
+@Injectable()
+export class ImageReconciler implements OnApplicationBootstrap, OnModuleDestroy {
+  private readonly logger = new Logger(ImageReconciler.name);
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<unknown>;
+
+  constructor(
+    private readonly images: ImageRepository,
+    private readonly jobs: JobQueue,
+    private readonly config: AppConfig,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    const pass = () => {
+      this.running ??= this.reconcile()
+        .catch((error: Error) => this.logger.warn(`Reconcile pass failed: ${error.message}`))
+        .finally(() => (this.running = undefined));
+    };
+    pass();
+    this.timer = setInterval(pass, this.config.realtime.reconcileIntervalS * 1000).unref();
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    clearInterval(this.timer);
+    await this.running;
+  }
+
+  async reconcile(now = Date.now()): Promise<ReconcileResult> {
+    const staleSince = new Date(now - this.config.realtime.reconcileStaleS * 1000);
+    const stuck = [
+      ...(await this.images.findStale('uploaded', staleSince, RECONCILE_BATCH_SIZE)),
+      ...(await this.images.findStale('processing', staleSince, RECONCILE_BATCH_SIZE)),
+    ];
+    await Promise.all(stuck.map((image) => this.requeue(image)));
+    if (stuck.length > 0) this.logger.log(`Re-enqueued ${stuck.length} stuck image(s)`);
+    return { requeued: stuck.length };
+  }
+
+  private async requeue(image: ImageRecord): Promise<void> {
+    const jobId = processImageJobId(image.id);
+    await this.jobs.add('process-image', { imageId: image.id, ownerId: image.ownerId }, { jobId });
+    await this.jobs.retryFailed('process-image', jobId);
+  }
+}
