@@ -1,8 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { z } from 'zod';
-import { ModelServer } from '../../model/model-server';
-import { BACKBONE_NAME, BUNDLED_ARTIFACT_KEY } from '../../model/registry/bundled-model';
-import { EMBEDDING_SIZE, ModelRuntime } from '../../model/runtime';
+import {
+  BACKBONE_NAME,
+  BUNDLED_ARTIFACT_KEY,
+  EMBEDDING_SIZE,
+  ModelRuntime,
+  ModelServer,
+} from '../../model';
 import {
   BatchCounters,
   EmbeddingRepository,
