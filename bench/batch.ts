@@ -211,11 +211,12 @@ async function realtimeP95(d: Deployment, name: string): Promise<number> {
         [key],
       )) >= load.succeeded,
   );
-  const { rows } = await d.db.query<{ ms: number }>(
+  // numeric: pg hands it over as a string.
+  const { rows } = await d.db.query<{ ms: string }>(
     `SELECT extract(epoch FROM processed_at - uploaded_at) * 1000 AS ms FROM images WHERE owner_id = ${owner} AND processed_at IS NOT NULL ORDER BY ms`,
     [key],
   );
-  return rows[Math.min(rows.length - 1, Math.ceil(0.95 * rows.length) - 1)].ms;
+  return Number(rows[Math.min(rows.length - 1, Math.ceil(0.95 * rows.length) - 1)].ms);
 }
 
 /** Real-time p95 while a backfill runs on the same worker (which must outlast the window). */
