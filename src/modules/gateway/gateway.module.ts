@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import { PassportModule } from '@nestjs/passport';
+import { Clock } from '../../common/clock';
 import { SigningSecret } from '../../config';
 import { BroadcastModule } from '../broadcast/broadcast.module';
 import { PersistenceModule } from '../persistence';
@@ -48,6 +49,7 @@ import { UserService } from './users/user.service';
     JwtStrategy,
     AccessTokenService,
     LoginThrottle,
+    Clock,
     AuthService,
     ApiKeyService,
     UserService,

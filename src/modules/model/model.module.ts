@@ -17,6 +17,6 @@ import { TfjsModelServer } from './serving/tfjs-model-server';
     { provide: ModelRegistry, useClass: StoredModelRegistry },
     { provide: ModelServer, useClass: TfjsModelServer },
   ],
-  exports: [ModelRegistry, ModelServer],
+  exports: [ModelRegistry, ModelServer, ModelRuntimeModule],
 })
 export class ModelModule {}
