@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ModelModule } from '../model';
 import { PersistenceModule } from '../persistence';
+import { BackfillPredictionsJob } from './jobs/backfill-predictions.job';
 import { ComputeEmbeddingsJob } from './jobs/compute-embeddings.job';
 import { ImageChunks } from './jobs/image-chunks';
 
@@ -10,6 +11,6 @@ import { ImageChunks } from './jobs/image-chunks';
  */
 @Module({
   imports: [ModelModule, PersistenceModule],
-  providers: [ImageChunks, ComputeEmbeddingsJob],
+  providers: [ImageChunks, ComputeEmbeddingsJob, BackfillPredictionsJob],
 })
 export class BatchJobsModule {}
