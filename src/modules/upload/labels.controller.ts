@@ -1,0 +1,34 @@
+import { Body, Controller, HttpCode, HttpStatus, Post } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
+import { CurrentPrincipal, RequireScopes } from '../gateway/auth/auth.decorators';
+import type { Principal } from '../gateway/auth/principal';
+import { RateLimit } from '../gateway/rate-limit/rate-limit.decorator';
+import { LabelResultsResource, MAX_LABEL_ITEMS, SetLabelsDto } from './dto/label.dto';
+import { LabelsService } from './labels.service';
+
+@ApiTags('images')
+@ApiBearerAuth()
+@ApiSecurity('api-key')
+@Controller('v1/labels')
+export class LabelsController {
+  constructor(private readonly labels: LabelsService) {}
+
+  @Post()
+  @HttpCode(HttpStatus.OK)
+  @RequireScopes('images:write')
+  @RateLimit('uploads')
+  @ApiOperation({
+    summary: 'Label many images at once (null clears a label), with a result per item',
+    description:
+      `1-${MAX_LABEL_ITEMS} items. An unknown or foreign image (\`image_not_found\`) or a ` +
+      'bad label (`invalid_label`) fails its own item only; the others are applied. The ' +
+      'last item of an image wins. Idempotent.',
+  })
+  @ApiOkResponse({ type: LabelResultsResource })
+  async setLabels(
+    @CurrentPrincipal() principal: Principal,
+    @Body() body: SetLabelsDto,
+  ): Promise<LabelResultsResource> {
+    return { items: await this.labels.setLabels(principal, body.items) };
+  }
+}
