@@ -1,0 +1,5 @@
+export { ModelModule } from './model.module';
+export { ModelHttpModule } from './http/model-http.module';
+export { ModelServer } from './model-server';
+export type { ImageModelAnalysis, VersionPrediction } from './model-server';
+export { INPUT_SIZE, MODERATION_LABELS, MODERATION_MODEL, PIXELS_PER_IMAGE } from './runtime';
