@@ -65,7 +65,7 @@ export class InProcessJobQueue extends JobQueue implements OnModuleDestroy {
     parent: FlowJob<P>,
     children: FlowJob<C>[],
   ): Promise<string> {
-    if (this.closed) throw queueUnavailable();
+    if (this.closed) throw new QueueUnavailableError();
     for (const job of [parent, ...children]) {
       if (job.options?.jobId !== undefined) assertJobId(job.options.jobId);
     }
