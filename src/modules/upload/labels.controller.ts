@@ -1,8 +1,7 @@
 import { Body, Controller, HttpCode, HttpStatus, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
-import { CurrentPrincipal, RequireScopes } from '../gateway/auth/auth.decorators';
-import type { Principal } from '../gateway/auth/principal';
-import { RateLimit } from '../gateway/rate-limit/rate-limit.decorator';
+import { CurrentPrincipal, RateLimit, RequireScopes } from '../gateway';
+import type { Principal } from '../gateway';
 import { LabelResultsResource, MAX_LABEL_ITEMS, SetLabelsDto } from './dto/label.dto';
 import { LabelsService } from './labels.service';
 

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AppError } from '../../common/app-error';
-import { hasScope, Principal } from '../gateway/auth/principal';
+import { hasScope, Principal } from '../gateway';
 import { ImageRecord, LabelAssignment, LabelRepository } from '../persistence';
 import type { LabelItemDto, LabelItemResultResource } from './dto/label.dto';
 import { checkLabel } from './image-metadata';
