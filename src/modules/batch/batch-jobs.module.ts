@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
-import { ModelModule } from '../model/model.module';
+import { ModelModule } from '../model';
+import { BackfillPredictionsJob } from './jobs/backfill-predictions.job';
 import { ComputeEmbeddingsJob } from './jobs/compute-embeddings.job';
 import { ImageChunks } from './jobs/image-chunks';
 import { TrainingModule } from './training/training.module';
@@ -10,6 +11,6 @@ import { TrainingModule } from './training/training.module';
  */
 @Module({
   imports: [ModelModule, TrainingModule],
-  providers: [ImageChunks, ComputeEmbeddingsJob],
+  providers: [ImageChunks, ComputeEmbeddingsJob, BackfillPredictionsJob],
 })
 export class BatchJobsModule {}

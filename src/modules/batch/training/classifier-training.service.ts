@@ -286,7 +286,8 @@ export class ClassifierTraining {
           const bytes = await this.readOriginal(example.storageKey);
           if (!bytes) return;
           try {
-            const { embedding } = await this.runtime.embedAndModerate(bytes);
+            // The batch lane: real-time images go first.
+            const { embedding } = await this.runtime.embedAndModerate(bytes, { lane: 'batch' });
             await this.embeddings.upsert(example.imageId, BACKBONE_NAME, embedding);
             example.embedding = embedding;
             computed++;
