@@ -106,6 +106,13 @@ export class AppConfig {
     preload: boolean;
     headMaxParams: number;
   };
+  readonly training: {
+    epochs: number;
+    learningRate: number;
+    minAccuracy: number;
+    promoteMargin: number;
+    minExamplesPerLabel: number;
+  };
 
   constructor(s: Settings) {
     this.role = s.ROLE;
@@ -192,6 +199,13 @@ export class AppConfig {
       topK: s.PREDICT_TOP_K,
       preload: s.MODEL_PRELOAD,
       headMaxParams: s.MODEL_HEAD_MAX_PARAMS,
+    };
+    this.training = {
+      epochs: s.TRAIN_EPOCHS,
+      learningRate: s.TRAIN_LEARNING_RATE,
+      minAccuracy: s.TRAIN_MIN_ACCURACY,
+      promoteMargin: s.TRAIN_PROMOTE_MARGIN,
+      minExamplesPerLabel: s.TRAIN_MIN_EXAMPLES_PER_LABEL,
     };
   }
 

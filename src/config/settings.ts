@@ -338,6 +338,33 @@ export const SETTINGS = {
     description:
       'Largest parameter count of an uploaded model (a head on the embedding, run in the inference threads).',
   },
+  TRAIN_EPOCHS: {
+    schema: positiveInt,
+    default: '40',
+    description: 'Epochs of a `train-classifier` run (full passes over the training split).',
+  },
+  TRAIN_LEARNING_RATE: {
+    schema: z.coerce.number().positive().max(1),
+    default: '0.001',
+    description: "The Adam optimizer's learning rate when training a classifier head.",
+  },
+  TRAIN_MIN_ACCURACY: {
+    schema: z.coerce.number().min(0).max(1),
+    default: '0.8',
+    description:
+      'Validation accuracy a trained version needs to be promoted (the first one, and every later one too).',
+  },
+  TRAIN_PROMOTE_MARGIN: {
+    schema: z.coerce.number().min(-1).max(1),
+    default: '0.01',
+    description:
+      'How much better than production (validation accuracy, same validation split) a trained version must be to be promoted.',
+  },
+  TRAIN_MIN_EXAMPLES_PER_LABEL: {
+    schema: positiveInt,
+    default: '10',
+    description: 'Labelled images every label needs before a trained version may be promoted.',
+  },
   BATCH_CONCURRENCY: {
     schema: positiveInt,
     default: '1',

@@ -11,3 +11,7 @@ export {
   PIXELS_PER_IMAGE,
 } from './runtime';
 export { BACKBONE_NAME, BUNDLED_ARTIFACT_KEY } from './registry/bundled-model';
+export { ModelRegistry } from './model-registry';
+export type { ArtifactFile, ModelSummary } from './model-registry';
+export { HeadTrainer } from './training/head-trainer';
+export type { HeadTrainingInput, HeadTrainingResult } from './training/head-training-messages';

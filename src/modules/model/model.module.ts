@@ -6,6 +6,7 @@ import { ModelServer } from './model-server';
 import { StoredModelRegistry } from './registry/stored-model-registry';
 import { ModelRuntimeModule } from './runtime';
 import { TfjsModelServer } from './serving/tfjs-model-server';
+import { HeadTrainer } from './training/head-trainer';
 
 /**
  * The model registry (versions in the database, artifacts in object storage) and the model
@@ -16,7 +17,8 @@ import { TfjsModelServer } from './serving/tfjs-model-server';
   providers: [
     { provide: ModelRegistry, useClass: StoredModelRegistry },
     { provide: ModelServer, useClass: TfjsModelServer },
+    HeadTrainer,
   ],
-  exports: [ModelRegistry, ModelServer, ModelRuntimeModule],
+  exports: [ModelRegistry, ModelServer, ModelRuntimeModule, HeadTrainer],
 })
 export class ModelModule {}

@@ -7,10 +7,12 @@ import { PrismaDailyStatsRepository } from './adapters/prisma-daily-stats.reposi
 import { PrismaEmbeddingRepository } from './adapters/prisma-embedding.repository';
 import { PrismaImageProcessingRepository } from './adapters/prisma-image-processing.repository';
 import { PrismaImageRepository } from './adapters/prisma-image.repository';
+import { PrismaLabelRepository } from './adapters/prisma-label.repository';
 import { PrismaImageScanRepository } from './adapters/prisma-image-scan.repository';
 import { PrismaModelRepository } from './adapters/prisma-model.repository';
 import { PrismaPredictionRepository } from './adapters/prisma-prediction.repository';
 import { PrismaSessionRepository } from './adapters/prisma-session.repository';
+import { PrismaTrainingRunRepository } from './adapters/prisma-training-run.repository';
 import { PrismaUserRepository } from './adapters/prisma-user.repository';
 import { PrismaWebhookRepository } from './adapters/prisma-webhook.repository';
 import { DatabaseClient } from './database/database-client';
@@ -22,10 +24,12 @@ import { DailyStatsRepository } from './domain/daily-stats';
 import { EmbeddingRepository } from './domain/embedding';
 import { ImageRepository } from './domain/image';
 import { ImageProcessingRepository } from './domain/image-processing';
+import { LabelRepository } from './domain/label';
 import { ImageScanRepository } from './domain/image-scan';
 import { ModelRepository } from './domain/model';
 import { PredictionRepository } from './domain/prediction';
 import { SessionRepository } from './domain/session';
+import { TrainingRunRepository } from './domain/training-run';
 import { UserRepository } from './domain/user';
 import { WebhookRepository } from './domain/webhook';
 
@@ -41,6 +45,8 @@ const repositories = [
   { provide: ImageProcessingRepository, useClass: PrismaImageProcessingRepository },
   { provide: DailyStatsRepository, useClass: PrismaDailyStatsRepository },
   { provide: WebhookRepository, useClass: PrismaWebhookRepository },
+  { provide: LabelRepository, useClass: PrismaLabelRepository },
+  { provide: TrainingRunRepository, useClass: PrismaTrainingRunRepository },
   { provide: BatchRunRepository, useClass: PrismaBatchRunRepository },
   { provide: ImageScanRepository, useClass: PrismaImageScanRepository },
 ];
