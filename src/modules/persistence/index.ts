@@ -1,5 +1,7 @@
+export * from './domain/account-erasure';
 export * from './domain/api-key';
 export * from './domain/audit';
+export * from './domain/daily-report';
 export * from './domain/daily-stats';
 export * from './domain/embedding';
 export * from './domain/errors';
@@ -9,6 +11,7 @@ export * from './domain/latency-histogram';
 export * from './domain/model';
 export * from './domain/page';
 export * from './domain/prediction';
+export * from './domain/retention';
 export * from './domain/session';
 export * from './domain/user';
 export * from './domain/webhook';

@@ -1,0 +1,2 @@
+export { ownerObjectPrefixes, storedKeysOf } from './image-keys';
+export { UploadModule } from './upload.module';
