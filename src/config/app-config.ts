@@ -96,6 +96,12 @@ export class AppConfig {
     predictionsDays?: number;
     reportsDays?: number;
   };
+  readonly batch: {
+    concurrency: number;
+    chunkSize: number;
+    /** Job name -> cron expression (UTC) the scheduler starts it on; jobs set `off` are absent. */
+    schedules: Record<string, string>;
+  };
   readonly health: { checkTimeoutMs: number };
   readonly model: {
     runtime: InferenceRuntimeSetting;
@@ -178,6 +184,15 @@ export class AppConfig {
       predictionsDays: s.RETENTION_PREDICTIONS_DAYS,
       reportsDays: s.RETENTION_REPORTS_DAYS,
     };
+    this.batch = {
+      concurrency: s.BATCH_CONCURRENCY,
+      chunkSize: s.BATCH_CHUNK_SIZE,
+      schedules: cronSchedules({
+        'daily-report': s.BATCH_CRON_DAILY_REPORT,
+        retention: s.BATCH_CRON_RETENTION,
+        'train-classifier': s.BATCH_CRON_TRAIN,
+      }),
+    };
     this.health = { checkTimeoutMs: s.HEALTH_CHECK_TIMEOUT_MS };
     this.model = {
       runtime: s.INFERENCE_RUNTIME,
@@ -254,6 +269,14 @@ function parseThresholds(value: string): { label: string; threshold: number }[] 
     const [label, threshold] = pair.split(':').map((part) => part.trim());
     return { label, threshold: Number(threshold) };
   });
+}
+
+function cronSchedules(crons: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(crons)
+      .map(([job, cron]) => [job, cron.trim()])
+      .filter(([, cron]) => cron !== 'off'),
+  );
 }
 
 function emptyToUndefined(value: string | undefined): string | undefined {

@@ -4,10 +4,12 @@ import { PrismaAccountErasureRepository } from './adapters/prisma-account-erasur
 import { PrismaApiKeyRepository } from './adapters/prisma-api-key.repository';
 import { PrismaAuditLogRepository } from './adapters/prisma-audit-log.repository';
 import { PrismaDailyReportRepository } from './adapters/prisma-daily-report.repository';
+import { PrismaBatchRunRepository } from './adapters/prisma-batch-run.repository';
 import { PrismaDailyStatsRepository } from './adapters/prisma-daily-stats.repository';
 import { PrismaEmbeddingRepository } from './adapters/prisma-embedding.repository';
 import { PrismaImageProcessingRepository } from './adapters/prisma-image-processing.repository';
 import { PrismaImageRepository } from './adapters/prisma-image.repository';
+import { PrismaImageScanRepository } from './adapters/prisma-image-scan.repository';
 import { PrismaModelRepository } from './adapters/prisma-model.repository';
 import { PrismaPredictionRepository } from './adapters/prisma-prediction.repository';
 import { PrismaRetentionRepository } from './adapters/prisma-retention.repository';
@@ -20,10 +22,12 @@ import { AccountErasureRepository } from './domain/account-erasure';
 import { ApiKeyRepository } from './domain/api-key';
 import { AuditLogRepository } from './domain/audit';
 import { DailyReportRepository } from './domain/daily-report';
+import { BatchRunRepository } from './domain/batch-run';
 import { DailyStatsRepository } from './domain/daily-stats';
 import { EmbeddingRepository } from './domain/embedding';
 import { ImageRepository } from './domain/image';
 import { ImageProcessingRepository } from './domain/image-processing';
+import { ImageScanRepository } from './domain/image-scan';
 import { ModelRepository } from './domain/model';
 import { PredictionRepository } from './domain/prediction';
 import { RetentionRepository } from './domain/retention';
@@ -46,6 +50,8 @@ const repositories = [
   { provide: DailyReportRepository, useClass: PrismaDailyReportRepository },
   { provide: RetentionRepository, useClass: PrismaRetentionRepository },
   { provide: AccountErasureRepository, useClass: PrismaAccountErasureRepository },
+  { provide: BatchRunRepository, useClass: PrismaBatchRunRepository },
+  { provide: ImageScanRepository, useClass: PrismaImageScanRepository },
 ];
 
 /**

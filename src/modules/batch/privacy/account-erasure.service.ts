@@ -5,7 +5,7 @@ import {
   AccountErasureRecord,
   AccountErasureRepository,
   ErasureRequester,
-  ImageIdRange,
+  OwnerImageRange,
 } from '../../persistence';
 import { ObjectStorage } from '../../storage/object-storage';
 import { ownerObjectPrefixes, storedKeysOf } from '../../upload';
@@ -54,7 +54,7 @@ export class AccountErasureService {
    * into id ranges of `ERASURE_CHUNK_IMAGES`; the last range is open, so images that arrived
    * meanwhile go too. Null when the erasure has completed already.
    */
-  async plan(erasureId: string): Promise<{ userId: string; ranges: ImageIdRange[] } | null> {
+  async plan(erasureId: string): Promise<{ userId: string; ranges: OwnerImageRange[] } | null> {
     const erasure = await this.erasures.findById(erasureId);
     if (!erasure?.userId) return null;
     const { userId } = erasure;
@@ -69,7 +69,7 @@ export class AccountErasureService {
   async eraseImages(
     erasureId: string,
     userId: string,
-    range: ImageIdRange,
+    range: OwnerImageRange,
     onStep: (step: ErasureStep) => Promise<void> = async () => {},
   ): Promise<void> {
     let after = range.after;

@@ -5,7 +5,7 @@ import {
   AccountErasureRecord,
   AccountErasureRepository,
   ErasureRequester,
-  ImageIdRange,
+  OwnerImageRange,
 } from '../domain/account-erasure';
 import { ImageRecord } from '../domain/image';
 import { isUuid } from './ids';
@@ -62,7 +62,7 @@ export class PrismaAccountErasureRepository extends AccountErasureRepository {
     return rows.map((row) => row.id);
   }
 
-  async imagesOf(ownerId: string, range: ImageIdRange, limit: number): Promise<ImageRecord[]> {
+  async imagesOf(ownerId: string, range: OwnerImageRange, limit: number): Promise<ImageRecord[]> {
     const rows = await this.db.prisma.image.findMany({
       where: { ownerId, id: { gt: range.after, lte: range.through } },
       orderBy: { id: 'asc' },

@@ -1,7 +1,7 @@
 import { ImageRecord } from './image';
 
 /** Image ids after `after` (exclusive) up to `through` (inclusive); open where absent. */
-export interface ImageIdRange {
+export interface OwnerImageRange {
   after?: string;
   through?: string;
 }
@@ -46,7 +46,7 @@ export abstract class AccountErasureRepository {
   abstract imageIdBounds(ownerId: string, every: number): Promise<string[]>;
 
   /** Up to `limit` of the owner's images with ids in (`after`, `through`], in id order. */
-  abstract imagesOf(ownerId: string, range: ImageIdRange, limit: number): Promise<ImageRecord[]>;
+  abstract imagesOf(ownerId: string, range: OwnerImageRange, limit: number): Promise<ImageRecord[]>;
 
   /** Deletes the owner's images among `ids` (with their predictions, embeddings, duplicates). */
   abstract deleteImages(ownerId: string, ids: string[]): Promise<number>;
