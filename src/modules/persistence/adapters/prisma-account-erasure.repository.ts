@@ -92,6 +92,11 @@ export class PrismaAccountErasureRepository extends AccountErasureRepository {
       prisma.dailyAggregate.deleteMany({ where: { ownerId: userId } }),
       prisma.dailyReport.deleteMany({ where: { ownerId: userId } }),
       prisma.auditEntry.deleteMany({ where: { OR: [{ ownerId: userId }, { actorId: userId }] } }),
+      // Runs the user started stay, without saying who started them.
+      prisma.batchRun.updateMany({
+        where: { requestedBy: `user:${userId}` },
+        data: { requestedBy: null },
+      }),
       prisma.user.deleteMany({ where: { id: userId } }),
     ]);
   }
