@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
-import { ModelModule } from '../model/model.module';
+import { ModelModule } from '../model';
+import { BackfillPredictionsJob } from './jobs/backfill-predictions.job';
 import { ComputeEmbeddingsJob } from './jobs/compute-embeddings.job';
 import { ImageChunks } from './jobs/image-chunks';
 
@@ -9,6 +10,6 @@ import { ImageChunks } from './jobs/image-chunks';
  */
 @Module({
   imports: [ModelModule],
-  providers: [ImageChunks, ComputeEmbeddingsJob],
+  providers: [ImageChunks, ComputeEmbeddingsJob, BackfillPredictionsJob],
 })
 export class BatchJobsModule {}

@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { z } from 'zod';
-import { BACKBONE_NAME } from '../../model/registry/bundled-model';
-import { ModelRuntime } from '../../model/runtime';
+import { BACKBONE_NAME, ModelRuntime } from '../../model';
 import { BatchCounters, EmbeddingRepository, ImageScanRepository } from '../../persistence';
 import {
   BatchChunkContext,
@@ -60,7 +59,7 @@ export class ComputeEmbeddingsJob implements BatchJobHandler<ComputeEmbeddingsOp
           if (present.has(image.id)) return void counters.present++;
           const bytes = await this.chunks.readForModel(image);
           if (!bytes) return void counters.missing++;
-          const { embedding } = await this.runtime.embedAndModerate(bytes);
+          const { embedding } = await this.runtime.embedAndModerate(bytes, { lane: 'batch' });
           await this.embeddings.upsert(image.id, BACKBONE_NAME, embedding);
           counters.embedded++;
         }),
