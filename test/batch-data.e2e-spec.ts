@@ -9,6 +9,9 @@ import { testImages } from './support/images';
 import { createTestDatabase } from './support/postgres';
 import { startS3rver } from './support/s3rver';
 
+// The first upload loads the model (seconds on a loaded 2-core machine).
+jest.setTimeout(180_000);
+
 const ADMIN_KEY = 'vir_batchdataadmin_0123456789abcdefghijABCDEFGH';
 const PASSWORD = 'p'.repeat(16);
 const today = () => new Date().toISOString().slice(0, 10);
