@@ -89,6 +89,13 @@ export class AppConfig {
     sseHeartbeatMs: number;
   };
   readonly webhooks: { attempts: number; timeoutMs: number; allowPrivate: boolean };
+  /** Days each kind of data is kept; undefined: forever. */
+  readonly retention: {
+    originalsDays?: number;
+    derivativesDays?: number;
+    predictionsDays?: number;
+    reportsDays?: number;
+  };
   readonly batch: {
     concurrency: number;
     chunkSize: number;
@@ -177,6 +184,12 @@ export class AppConfig {
       attempts: s.WEBHOOK_ATTEMPTS,
       timeoutMs: s.WEBHOOK_TIMEOUT_MS,
       allowPrivate: s.WEBHOOK_ALLOW_PRIVATE,
+    };
+    this.retention = {
+      originalsDays: s.RETENTION_ORIGINALS_DAYS,
+      derivativesDays: s.RETENTION_DERIVATIVES_DAYS,
+      predictionsDays: s.RETENTION_PREDICTIONS_DAYS,
+      reportsDays: s.RETENTION_REPORTS_DAYS,
     };
     this.batch = {
       concurrency: s.BATCH_CONCURRENCY,

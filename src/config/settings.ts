@@ -9,6 +9,8 @@ const port = z.coerce.number().int().min(0).max(65535);
 const positiveInt = z.coerce.number().int().positive();
 const nonNegativeInt = z.coerce.number().int().min(0);
 const optionalUrl = z.url().optional();
+/** A number of days, or nothing (empty) for "keep forever". */
+const optionalDays = z.coerce.number().int().positive().optional();
 /** `Label:threshold` pairs, comma-separated; empty for none. */
 const moderationThresholds = z
   .string()
@@ -364,6 +366,23 @@ export const SETTINGS = {
     schema: positiveInt,
     default: '10',
     description: 'Labelled images every label needs before a trained version may be promoted.',
+  },
+  RETENTION_ORIGINALS_DAYS: {
+    schema: optionalDays,
+    description:
+      'Days an original image is kept after its upload; the `retention` job deletes older ones (the image, its derivative and results stay). Empty: forever.',
+  },
+  RETENTION_DERIVATIVES_DAYS: {
+    schema: optionalDays,
+    description: 'Days a derivative (thumbnail) is kept after processing. Empty: forever.',
+  },
+  RETENTION_PREDICTIONS_DAYS: {
+    schema: optionalDays,
+    description: 'Days a stored prediction is kept. Empty: forever.',
+  },
+  RETENTION_REPORTS_DAYS: {
+    schema: optionalDays,
+    description: 'Days a daily report row is kept, counted from its day. Empty: forever.',
   },
   BATCH_CONCURRENCY: {
     schema: positiveInt,

@@ -20,3 +20,4 @@ export { BatchCoreModule } from './batch-core.module';
 export { BatchModule } from './batch.module';
 export { BatchSchedulerModule } from './batch-scheduler.module';
 export { BatchWorkerModule } from './batch-worker.module';
+export { BatchDataJobsModule, BatchDataModule } from './batch-data.module';

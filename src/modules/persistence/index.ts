@@ -1,5 +1,7 @@
+export * from './domain/account-erasure';
 export * from './domain/api-key';
 export * from './domain/audit';
+export * from './domain/daily-report';
 export * from './domain/batch-run';
 export * from './domain/daily-stats';
 export * from './domain/embedding';
@@ -12,6 +14,7 @@ export * from './domain/latency-histogram';
 export * from './domain/model';
 export * from './domain/page';
 export * from './domain/prediction';
+export * from './domain/retention';
 export * from './domain/session';
 export * from './domain/training-run';
 export * from './domain/user';
