@@ -1,11 +1,11 @@
 import { Controller, Get, HttpStatus, ServiceUnavailableException } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
+import { HealthCheckService } from '@nestjs/terminus';
 import { AppError } from '../../common/app-error';
 import { Public } from '../../common/http/public.decorator';
 import { AppConfig } from '../../config';
+import { ReadinessChecks } from './readiness-checks';
 import { ReadinessLog } from './readiness-log';
-import { ReadinessRegistry } from './readiness.registry';
 
 @ApiTags('health')
 @Public()
@@ -15,8 +15,7 @@ export class HealthController {
 
   constructor(
     private readonly health: HealthCheckService,
-    private readonly indicators: HealthIndicatorService,
-    private readonly readiness: ReadinessRegistry,
+    private readonly checks: ReadinessChecks,
     private readonly config: AppConfig,
   ) {}
 
@@ -31,14 +30,8 @@ export class HealthController {
     summary: 'Readiness: every configured dependency answers in time (503 names the failed ones).',
   })
   async ready() {
-    const timeoutMs = this.config.health.checkTimeoutMs;
-    const checks = this.readiness.entries().map(
-      ([name, check]) =>
-        () =>
-          this.indicators.check(name).attempt(check).withTimeout(timeoutMs),
-    );
     try {
-      const result = await this.health.check(checks);
+      const result = await this.health.check(this.checks.attempts());
       this.changes.record([]);
       return { status: result.status, role: this.config.role, checks: result.details };
     } catch (error) {
