@@ -1,9 +1,15 @@
 import { Controller, Get, HttpStatus, ServiceUnavailableException } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import {
+  ApiOkResponse,
+  ApiOperation,
+  ApiServiceUnavailableResponse,
+  ApiTags,
+} from '@nestjs/swagger';
 import { HealthCheckService } from '@nestjs/terminus';
 import { AppError } from '../../common/app-error';
 import { Public } from '../../common/http/public.decorator';
 import { AppConfig } from '../../config';
+import { ROLES } from '../../config/settings';
 import { ReadinessChecks } from './readiness-checks';
 import { ReadinessLog } from './readiness-log';
 
@@ -21,6 +27,13 @@ export class HealthController {
 
   @Get('live')
   @ApiOperation({ summary: 'Liveness: the process answers.' })
+  @ApiOkResponse({
+    schema: {
+      type: 'object',
+      required: ['status'],
+      properties: { status: { type: 'string', enum: ['ok'] } },
+    },
+  })
   live() {
     return { status: 'ok' };
   }
@@ -28,6 +41,20 @@ export class HealthController {
   @Get('ready')
   @ApiOperation({
     summary: 'Readiness: every configured dependency answers in time (503 names the failed ones).',
+  })
+  @ApiOkResponse({
+    schema: {
+      type: 'object',
+      required: ['status', 'role', 'checks'],
+      properties: {
+        status: { type: 'string', enum: ['ok'] },
+        role: { type: 'string', enum: [...ROLES] },
+        checks: { type: 'object', additionalProperties: true },
+      },
+    },
+  })
+  @ApiServiceUnavailableResponse({
+    description: '`not_ready`; `details.failed` names the failed checks.',
   })
   async ready() {
     try {

@@ -1,3 +1,4 @@
+import { NoRequestBody } from '../../../common/http/no-request-body.decorator';
 import { Controller, Get, HttpCode, HttpStatus, Param, Post, Req } from '@nestjs/common';
 import {
   ApiBearerAuth,
@@ -101,6 +102,7 @@ export class ModelsController {
   }
 
   @Post(':name/versions/:version/promote')
+  @NoRequestBody()
   @HttpCode(HttpStatus.OK)
   @RequireScopes('models:admin')
   @RateLimit('uploads')
@@ -116,6 +118,7 @@ export class ModelsController {
   }
 
   @Post(':name/rollback')
+  @NoRequestBody()
   @HttpCode(HttpStatus.OK)
   @RequireScopes('models:admin')
   @RateLimit('uploads')
