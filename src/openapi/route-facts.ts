@@ -2,8 +2,7 @@ import { RequestMethod, Type } from '@nestjs/common';
 import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
 import { ModulesContainer } from '@nestjs/core';
 import { PUBLIC_ROUTE, PublicRoute } from '../common/http/public.decorator';
-import { REQUIRED_SCOPES } from '../modules/gateway/auth/auth.decorators';
-import { RATE_LIMIT_CLASS } from '../modules/gateway/rate-limit/rate-limit.decorator';
+import { RATE_LIMIT_CLASS, REQUIRED_SCOPES } from '../modules/gateway';
 
 /** What the guards and pipes of a route do, read from the same metadata they read. */
 export interface RouteFacts {

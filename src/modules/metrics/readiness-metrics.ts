@@ -1,7 +1,7 @@
 import { Injectable, OnModuleInit } from '@nestjs/common';
 import { Gauge } from 'prom-client';
-import { MetricsService } from '../metrics/metrics.service';
-import { ReadinessChecks } from './readiness-checks';
+import { ReadinessChecks } from '../health/readiness-checks';
+import { MetricsService } from './metrics.service';
 
 /** Both gauges of one scrape read the same run of the checks. */
 const SHARED_RUN_MS = 1_000;
