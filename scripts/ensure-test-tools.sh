@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# System tools the test suite drives for real: nginx (load-balancer tests) and kubectl's
-# kustomize (Kubernetes manifests). nginx is installed from Debian's packages when missing and
-# we are root; otherwise say what to install.
+# System tools the test suite drives for real: nginx (load-balancer tests), Chromium (the web
+# console's browser tests, driven by puppeteer-core) and kubectl's kustomize (Kubernetes
+# manifests). nginx and Chromium are installed from Debian's packages when missing and we are
+# root; otherwise say what to install.
 set -euo pipefail
 
 ensure_nginx() {
@@ -21,6 +22,20 @@ ensure_nginx() {
   apt-get install -y -q nginx-light >/dev/null || { apt-get update -q >/dev/null && apt-get install -y -q nginx-light >/dev/null; }
 }
 
+# puppeteer-core never downloads a browser: the tests drive Debian's chromium.
+ensure_chromium() {
+  if [ -x /usr/bin/chromium ]; then
+    return 0
+  fi
+  if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
+    echo "The console tests need Chromium at /usr/bin/chromium: install it (Debian: apt-get install chromium)." >&2
+    exit 1
+  fi
+  echo "Installing chromium from Debian's packages (for the console's browser tests)..."
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get install -y -q --no-install-recommends chromium >/dev/null || { apt-get update -q >/dev/null && apt-get install -y -q --no-install-recommends chromium >/dev/null; }
+}
+
 # Debian's kubernetes-client (1.20) bundles kustomize 2, which knows neither components nor
 # `labels`: the manifests need kubectl >= 1.27 (kustomize 5), as in the machine image.
 ensure_kustomize() {
@@ -32,4 +47,5 @@ ensure_kustomize() {
 }
 
 ensure_nginx
+ensure_chromium
 ensure_kustomize
