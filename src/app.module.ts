@@ -4,7 +4,7 @@ import { ErrorEnvelopeFilter } from './common/http/error-envelope.filter';
 import { LoggingModule } from './common/logging/logging.module';
 import { AppConfig, ConfigModule } from './config';
 import { BroadcastModule } from './modules/broadcast/broadcast.module';
-import { ConsoleModule } from './modules/console/console.module';
+import { ConsoleModule } from './modules/console';
 import { GatewayModule } from './modules/gateway/gateway.module';
 import { HealthModule } from './modules/health/health.module';
 import { MetricsModule } from './modules/metrics/metrics.module';

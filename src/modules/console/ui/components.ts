@@ -104,6 +104,18 @@ export function PredictionList({ predictions }: { predictions: Prediction[] }) {
   </ul>`;
 }
 
+/** A table's caption (for screen readers) and its column headers. */
+export function TableHead({ caption, columns }: { caption: string; columns: string[] }) {
+  return html`<caption class="visually-hidden">
+      ${caption}
+    </caption>
+    <thead>
+      <tr>
+        ${columns.map((column) => html`<th scope="col">${column}</th>`)}
+      </tr>
+    </thead>`;
+}
+
 export function Section({ title, children }: { title: string; children: ComponentChildren }) {
   return html`<section aria-label=${title}>
     <h2>${title}</h2>

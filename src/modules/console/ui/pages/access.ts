@@ -6,6 +6,7 @@ import {
   formValues,
   html,
   Section,
+  TableHead,
   useAction,
   useLoad,
 } from '../components';
@@ -77,18 +78,10 @@ export function KeysPage() {
     <${Section} title="Your keys">
       <${ErrorMessage} error=${keys.error} />
       <table>
-        <caption class="visually-hidden">
-          API keys
-        </caption>
-        <thead>
-          <tr>
-            <th scope="col">Name</th>
-            <th scope="col">Prefix</th>
-            <th scope="col">Scopes</th>
-            <th scope="col">Last used</th>
-            <th scope="col">State</th>
-          </tr>
-        </thead>
+        <${TableHead}
+          caption="API keys"
+          columns=${['Name', 'Prefix', 'Scopes', 'Last used', 'State']}
+        />
         <tbody>
           ${(keys.value ?? []).map(
             (key) =>

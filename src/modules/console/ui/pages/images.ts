@@ -6,6 +6,7 @@ import {
   html,
   Prediction,
   PredictionList,
+  TableHead,
   Thumbnail,
   Unavailable,
   useAction,
@@ -72,18 +73,10 @@ export function ImagesPage() {
       html`<${Unavailable} feature="Labelling" route="PUT /v1/images/:id/label" />`
     }
     <table class="images">
-      <caption class="visually-hidden">
-        Your images, newest first
-      </caption>
-      <thead>
-        <tr>
-          <th scope="col">Thumbnail</th>
-          <th scope="col">Image</th>
-          <th scope="col">Status</th>
-          <th scope="col">Predictions</th>
-          <th scope="col">Label</th>
-        </tr>
-      </thead>
+      <${TableHead}
+        caption="Your images, newest first"
+        columns=${['Thumbnail', 'Image', 'Status', 'Predictions', 'Label']}
+      />
       <tbody>
         ${rows.map(
           (image) =>

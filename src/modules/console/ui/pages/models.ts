@@ -5,6 +5,7 @@ import {
   formValues,
   html,
   Section,
+  TableHead,
   Unavailable,
   useAction,
   useLoad,
@@ -40,17 +41,10 @@ export function ModelsPage() {
   return html`<h1 tabindex="-1">Models</h1>
     <${ErrorMessage} error=${models.error} />
     <table>
-      <caption class="visually-hidden">
-        Models
-      </caption>
-      <thead>
-        <tr>
-          <th scope="col">Name</th>
-          <th scope="col">Task</th>
-          <th scope="col">Production version</th>
-          <th scope="col">Versions</th>
-        </tr>
-      </thead>
+      <${TableHead}
+        caption="Models"
+        columns=${['Name', 'Task', 'Production version', 'Versions']}
+      />
       <tbody>
         ${(models.value?.items ?? []).map(
           (model) =>

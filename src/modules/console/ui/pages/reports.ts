@@ -5,6 +5,7 @@ import {
   formValues,
   html,
   Section,
+  TableHead,
   Unavailable,
   useAction,
   useLoad,
@@ -97,20 +98,10 @@ export function ReportsPage() {
     <${Section} title="Daily statistics">
       <${ErrorMessage} error=${stats.error} />
       <table>
-        <caption class="visually-hidden">
-          Uploads and latency per UTC day
-        </caption>
-        <thead>
-          <tr>
-            <th scope="col">Day</th>
-            <th scope="col">Uploads</th>
-            <th scope="col">Processed</th>
-            <th scope="col">Failed</th>
-            <th scope="col">Quarantined</th>
-            <th scope="col">p50 ms</th>
-            <th scope="col">p95 ms</th>
-          </tr>
-        </thead>
+        <${TableHead}
+          caption="Uploads and latency per UTC day"
+          columns=${['Day', 'Uploads', 'Processed', 'Failed', 'Quarantined', 'p50 ms', 'p95 ms']}
+        />
         <tbody>
           ${(stats.value?.days ?? []).map(
             (day) =>

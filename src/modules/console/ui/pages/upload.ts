@@ -129,6 +129,7 @@ export function UploadPage() {
       </p>
       <label class="inline">
         <input
+          id="always-presigned"
           type="checkbox"
           checked=${alwaysPresigned}
           onChange=${(e: Event) => setAlwaysPresigned((e.currentTarget as HTMLInputElement).checked)}
