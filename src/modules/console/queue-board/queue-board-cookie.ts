@@ -25,32 +25,34 @@ export class QueueBoardCookie {
 
   /** A Set-Cookie value carrying `sessionId`. */
   issue(sessionId: string): string {
-    return fastifyCookie.serialize(QUEUE_BOARD_COOKIE, this.signer.sign(sessionId), {
-      ...this.attributes(),
-      maxAge: this.config.auth.jwtRefreshTtlS,
-    });
+    return this.setCookie(this.signer.sign(sessionId), this.config.auth.jwtRefreshTtlS);
   }
 
   /** A Set-Cookie value that removes it. */
   clear(): string {
-    return fastifyCookie.serialize(QUEUE_BOARD_COOKIE, '', { ...this.attributes(), maxAge: 0 });
+    return this.setCookie('', 0);
   }
 
   /** The session id of a request's Cookie header, when its signature holds. */
   sessionIdFrom(cookieHeader: string | undefined): string | null {
-    if (!cookieHeader) return null;
-    const value = fastifyCookie.parse(cookieHeader)[QUEUE_BOARD_COOKIE];
+    const value = cookieHeader
+      ?.split(';')
+      .map((pair) => pair.trim())
+      .find((pair) => pair.startsWith(`${QUEUE_BOARD_COOKIE}=`))
+      ?.slice(QUEUE_BOARD_COOKIE.length + 1);
     if (!value) return null;
     const unsigned = this.signer.unsign(value);
     return unsigned.valid ? unsigned.value : null;
   }
 
-  private attributes() {
-    return {
-      path: QUEUE_BOARD_PATH,
-      httpOnly: true,
-      sameSite: 'strict' as const,
-      secure: this.secure,
-    };
+  /**
+   * Written here rather than with @fastify/cookie's `serialize`/`parse`: those need its plugin
+   * registered first (they load the ESM-only `cookie` package lazily). The value, a uuid and
+   * its base64 signature, needs no encoding.
+   */
+  private setCookie(value: string, maxAgeS: number): string {
+    const attributes = [`Path=${QUEUE_BOARD_PATH}`, `Max-Age=${maxAgeS}`, 'HttpOnly'];
+    attributes.push('SameSite=Strict', ...(this.secure ? ['Secure'] : []));
+    return [`${QUEUE_BOARD_COOKIE}=${value}`, ...attributes].join('; ');
   }
 }

@@ -87,9 +87,15 @@ export async function signIn(email: string, password: string): Promise<void> {
   if (!response.ok) throw await errorOf(response);
   const tokens = (await response.json()) as TokenPair;
   const scopes = scopesOf(tokens.accessToken);
-  setSession({ ...tokens, email, scopes });
   // Admins also get the queue dashboard's cookie (HttpOnly: this script never sees it).
-  if (scopes.includes('admin')) await request('/console/session', { method: 'POST' });
+  if (scopes.includes('admin')) {
+    const cookie = await fetch('/console/session', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${tokens.accessToken}` },
+    });
+    if (!cookie.ok) throw await errorOf(cookie);
+  }
+  setSession({ ...tokens, email, scopes });
 }
 
 export async function signOut(): Promise<void> {
