@@ -2,8 +2,7 @@ import { Controller, Delete, HttpCode, HttpStatus, Post, Res } from '@nestjs/com
 import { ApiBearerAuth, ApiNoContentResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { AppError } from '../../common/app-error';
-import { CurrentPrincipal, RequireScopes } from '../gateway/auth/auth.decorators';
-import type { Principal } from '../gateway/auth/principal';
+import { CurrentPrincipal, RequireScopes, type Principal } from '../gateway';
 import { QueueBoardCookie } from './queue-board/queue-board-cookie';
 
 /** What the console does at login and logout besides the API's tokens: the dashboard cookie. */

@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { GatewayModule } from '../gateway/gateway.module';
+import { GatewayModule } from '../gateway';
 import { ConsoleAssets } from './console-assets';
 import { ConsoleSessionController } from './console-session.controller';
 import { ConsoleController } from './console.controller';
