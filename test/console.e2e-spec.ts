@@ -257,8 +257,8 @@ describe('web console in Chromium', () => {
     // What the console showed is what the API stored for this user.
     const asUser = { authorization: `Bearer ${await accessToken(USER)}` };
     for (const row of rows) {
-      const image = await api(`/v1/images/${row.id}`, { headers: asUser });
-      expect(image.body).toMatchObject({
+      const image = await (await fetch(`${base}/v1/images/${row.id}`, { headers: asUser })).json();
+      expect(image).toMatchObject({
         status: 'processed',
         predictions: [expect.objectContaining({ model: 'moderation' })],
       });
