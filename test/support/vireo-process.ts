@@ -30,6 +30,7 @@ export async function freePort(): Promise<number> {
 export async function startVireo(
   env: Record<string, string>,
   args: string[] = [],
+  { readyTimeoutMs = READY_TIMEOUT_MS }: { readyTimeoutMs?: number } = {},
 ): Promise<VireoProcess> {
   const port = await freePort();
   const child = spawn(process.execPath, [MAIN_JS, ...args], {
@@ -49,6 +50,7 @@ export async function startVireo(
     () => output.includes('listening on'),
     exited,
     () => output,
+    readyTimeoutMs,
   );
   return {
     url: `http://127.0.0.1:${port}`,
@@ -66,14 +68,15 @@ async function waitFor(
   ready: () => boolean,
   exited: Promise<unknown>,
   output: () => string,
+  timeoutMs: number,
 ): Promise<void> {
   let gone = false;
   void exited.then(() => (gone = true));
-  const deadline = Date.now() + READY_TIMEOUT_MS;
+  const deadline = Date.now() + timeoutMs;
   while (!ready()) {
     if (gone) throw new Error(`vireo exited before listening:\n${output()}`);
     if (Date.now() > deadline)
-      throw new Error(`vireo did not listen within ${READY_TIMEOUT_MS / 1000} s:\n${output()}`);
+      throw new Error(`vireo did not listen within ${timeoutMs} ms:\n${output()}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }

@@ -1,5 +1,7 @@
 export { GatewayModule } from './gateway.module';
 export { AuthErrors } from './auth/auth-errors';
+export { ApiKeyAuthenticator } from './auth/api-key.authenticator';
+export { presentedCredential } from './auth/presented-credential';
 export { CurrentPrincipal, REQUIRED_SCOPES, RequireScopes } from './auth/auth.decorators';
 export { hasScope, knownScopes } from './auth/principal';
 export type { Principal, RateLimitClass, Scope } from './auth/principal';
