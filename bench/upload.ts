@@ -15,7 +15,8 @@
  *
  * BENCH_DURATION_S: seconds per run (default 8); BENCH_ROUNDS (default 3);
  * BENCH_TARGETS: comma-separated subset of `direct-pglite,presigned-pglite,direct-postgres,
- * presigned-postgres` (the bare route always runs).
+ * presigned-postgres` (the bare route always runs); BENCH_CPU_PROF_DIR: each target writes a
+ * `--cpu-prof` profile there when it ends.
  */
 import { ChildProcess, fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -41,6 +42,7 @@ const WARMUP_S = 2;
 const ADMIN_KEY = 'vir_benchadmin_0123456789abcdefghijABCDEFGHIJ';
 const SETUP_REQUEST = join(__dirname, 'support', 'unique-multipart-request.js');
 const TARGET_MODULE = join(__dirname, 'support', 'upload-target.ts');
+const PROFILE_DIR = process.env.BENCH_CPU_PROF_DIR;
 const ALL_TARGETS = ['direct-pglite', 'presigned-pglite', 'direct-postgres', 'presigned-postgres'];
 
 interface Target {
@@ -64,7 +66,11 @@ async function startTarget(
   cleanup: () => Promise<unknown>,
 ): Promise<Target> {
   const child = fork(TARGET_MODULE, [], {
-    execArgv: ['-r', '@swc-node/register'],
+    execArgv: [
+      '-r',
+      '@swc-node/register',
+      ...(PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : []),
+    ],
     env: { PATH: process.env.PATH ?? '', ...env },
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });

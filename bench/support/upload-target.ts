@@ -61,6 +61,8 @@ async function main(): Promise<void> {
   const { BENCH_TARGET, BENCH_BARE_DIR, ADMIN_API_KEY } = process.env;
   const ready =
     BENCH_TARGET === 'bare' ? await bare(BENCH_BARE_DIR ?? '.') : await vireo(ADMIN_API_KEY ?? '');
+  // A clean exit, so that `--cpu-prof` (BENCH_CPU_PROF_DIR) writes its profile.
+  process.on('SIGTERM', () => process.exit(0));
   process.on('message', (message) => {
     if (message === 'cpu') process.send?.({ cpu: process.cpuUsage() });
   });
