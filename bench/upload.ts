@@ -17,6 +17,11 @@
  * BENCH_TARGETS: comma-separated subset of `direct-pglite,presigned-pglite,direct-postgres,
  * presigned-postgres` (the bare route always runs); BENCH_CPU_PROF_DIR: each target writes a
  * `--cpu-prof` profile there when it ends.
+ *
+ * A change measured before and after in one run (the only comparison this noisy machine
+ * allows): BENCH_BEFORE_TREE names a copy of the sources before the change (e.g.
+ * `git archive HEAD~1 | tar -x -C /tmp/before`, with `node_modules` and `src/generated`
+ * linked from here); every Vireo target then also runs from that tree, as `<target>@before`.
  */
 import { ChildProcess, fork } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -42,6 +47,7 @@ const WARMUP_S = 2;
 const ADMIN_KEY = 'vir_benchadmin_0123456789abcdefghijABCDEFGHIJ';
 const SETUP_REQUEST = join(__dirname, 'support', 'unique-multipart-request.js');
 const TARGET_MODULE = join(__dirname, 'support', 'upload-target.ts');
+const BEFORE_TREE = process.env.BENCH_BEFORE_TREE;
 const PROFILE_DIR = process.env.BENCH_CPU_PROF_DIR;
 const ALL_TARGETS = ['direct-pglite', 'presigned-pglite', 'direct-postgres', 'presigned-postgres'];
 
@@ -64,14 +70,16 @@ async function startTarget(
   name: string,
   env: Record<string, string>,
   cleanup: () => Promise<unknown>,
+  tree?: string,
 ): Promise<Target> {
   const child = fork(TARGET_MODULE, [], {
+    cwd: tree,
     execArgv: [
       '-r',
       '@swc-node/register',
       ...(PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`] : []),
     ],
-    env: { PATH: process.env.PATH ?? '', ...env },
+    env: { PATH: process.env.PATH ?? '', ...env, ...(tree && { BENCH_APP_ROOT: tree }) },
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
   });
   const exited = once(child, 'exit');
@@ -108,7 +116,11 @@ async function bareTarget(): Promise<Target> {
   );
 }
 
-async function vireoTarget(name: string, database: 'pglite' | 'postgres'): Promise<Target> {
+async function vireoTarget(
+  name: string,
+  database: 'pglite' | 'postgres',
+  tree?: string,
+): Promise<Target> {
   const dataDir = await mkdtemp(join(tmpdir(), 'vireo-bench-upload-'));
   const port = await freePort();
   const db = database === 'postgres' ? await createTestDatabase() : undefined;
@@ -128,10 +140,11 @@ async function vireoTarget(name: string, database: 'pglite' | 'postgres'): Promi
       REDIS_PREFIX: uniqueRedisPrefix(),
     }),
   };
-  return startTarget(name, env, async () => {
+  const cleanup = async () => {
     await db?.drop();
     await rm(dataDir, { recursive: true, force: true });
-  });
+  };
+  return startTarget(name, env, cleanup, tree);
 }
 
 /** Multipart uploads from autocannon (in a worker thread), each with other bytes. */
@@ -205,7 +218,7 @@ async function presignedLoad(target: Target, durationS: number): Promise<LoadRes
 }
 
 function loadFor(target: Target): (durationS: number) => Promise<LoadResult> {
-  return target.name.startsWith('presigned')
+  return target.name.includes('presigned')
     ? (durationS) => presignedLoad(target, durationS)
     : (durationS) => multipartLoad(target, durationS);
 }
@@ -271,10 +284,17 @@ async function main(): Promise<void> {
       const names = ['direct', 'presigned']
         .map((path) => `${path}-${database}`)
         .filter((name) => wanted.includes(name));
-      // One app per database: both paths of a database share it.
+      // One app per database (and tree): both paths of a database share it.
       if (names.length === 0) continue;
       const app = await vireoTarget(names[0], database);
       targets.push(app, ...names.slice(1).map((name) => ({ ...app, name })));
+      if (BEFORE_TREE) {
+        const before = await vireoTarget(`${names[0]}@before`, database, BEFORE_TREE);
+        targets.push(
+          before,
+          ...names.slice(1).map((name) => ({ ...before, name: `${name}@before` })),
+        );
+      }
     }
     for (const target of targets) await loadFor(target)(WARMUP_S);
     const runs: Run[] = [];

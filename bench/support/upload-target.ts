@@ -13,9 +13,18 @@ import { randomUUID } from 'node:crypto';
 import { createWriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
-import { createApp } from '../../src/app.factory';
-import { loadConfig } from '../../src/config';
-import { JobQueue } from '../../src/modules/queue/job-queue';
+import type * as AppFactory from '../../src/app.factory';
+import type * as Config from '../../src/config';
+import type * as Queue from '../../src/modules/queue/job-queue';
+
+// @swc-node/register maps every stack trace through source maps: production does not, and an
+// app that makes Errors on its hot path (Prisma does, per query) would pay for it here.
+delete (Error as { prepareStackTrace?: unknown }).prepareStackTrace;
+
+/** The app's sources: this tree's, or BENCH_APP_ROOT's (the same app before a change). */
+const APP_ROOT = process.env.BENCH_APP_ROOT ?? join(__dirname, '..', '..');
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const load = <T>(path: string): T => require(join(APP_ROOT, 'src', path)) as T;
 
 export interface TargetReady {
   /** Where multipart uploads go. */
@@ -42,6 +51,9 @@ async function bare(dir: string): Promise<TargetReady> {
 }
 
 async function vireo(adminKey: string): Promise<TargetReady> {
+  const { loadConfig } = load<typeof Config>('config');
+  const { createApp } = load<typeof AppFactory>('app.factory');
+  const { JobQueue } = load<typeof Queue>('modules/queue/job-queue');
   const config = loadConfig();
   const app = await createApp(config);
   await app.listen({ port: config.http.port, host: '127.0.0.1' });
