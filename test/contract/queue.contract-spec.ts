@@ -2,11 +2,11 @@ import { Global, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
-import { AppError } from '../../src/common/app-error';
 import { AppConfig, ConfigModule } from '../../src/config';
 import { ReadinessRegistry } from '../../src/modules/health/readiness.registry';
 import { Job, JobQueue, QueueCounts } from '../../src/modules/queue/job-queue';
 import { QueueModule } from '../../src/modules/queue/queue.module';
+import { QueueUnavailableError } from '../../src/modules/queue/queue-unavailable';
 import { deleteRedisKeys, testRedis, UNREACHABLE_REDIS_URL } from '../support/redis';
 
 const BACKOFF_MS = 100;
@@ -173,6 +173,59 @@ describe.each(adapters)('JobQueue (%s)', (_name, deploy) => {
     await waitForCounts(queue, { completed: 2, failed: 0 });
     expect(attempts).toEqual([1, 1]);
     expect(await queue.failed('process-image')).toEqual([]);
+  });
+
+  it('runs a flow parent once, after every child, across queues; adding it again adds nothing', async () => {
+    const order: string[] = [];
+    queue.process('batch', async (job) => {
+      const step = job.payload;
+      order.push(step.step === 'chunk' ? `chunk-${step.chunk}` : step.step);
+    });
+    queue.process('process-image', async (job) => void order.push(job.payload.imageId));
+    const flow = () =>
+      queue.addFlow(
+        { queue: 'batch', payload: { step: 'finish', runId: 'r' }, options: { jobId: 'r.finish' } },
+        [
+          {
+            queue: 'batch',
+            payload: { step: 'chunk', runId: 'r', chunk: 0 },
+            options: { jobId: 'r.chunk-0' },
+          },
+          {
+            queue: 'batch',
+            payload: { step: 'chunk', runId: 'r', chunk: 1 },
+            options: { jobId: 'r.chunk-1' },
+          },
+        ],
+      );
+    expect(await flow()).toBe('r.finish');
+    await waitUntil(() => order.includes('finish'));
+    expect(order.sort()).toEqual(['chunk-0', 'chunk-1', 'finish']);
+    await flow();
+    await queue.add('batch', { step: 'run', runId: 'after' }, { jobId: 'after.run' });
+    await waitUntil(() => order.includes('run'));
+    expect(order.filter((entry) => entry === 'finish')).toHaveLength(1);
+    expect(order.filter((entry) => entry.startsWith('chunk'))).toHaveLength(2);
+  });
+
+  it('fails a flow parent without running it when a child fails for good', async () => {
+    const ran: string[] = [];
+    queue.process('batch', async (job) => {
+      ran.push(job.payload.step);
+      if (job.payload.step === 'chunk') throw new Error('chunk broke');
+    });
+    await queue.addFlow(
+      { queue: 'batch', payload: { step: 'finish', runId: 'f' }, options: { jobId: 'f.finish' } },
+      [
+        {
+          queue: 'batch',
+          payload: { step: 'chunk', runId: 'f', chunk: 0 },
+          options: { jobId: 'f.chunk-0', attempts: 1 },
+        },
+      ],
+    );
+    await waitUntil(async () => (await queue.counts('batch')).failed === 2);
+    expect(ran).toEqual(['chunk']);
   });
 
   it('counts jobs per state', async () => {
@@ -364,22 +417,22 @@ describe('JobQueue (bullmq) while Redis is down', () => {
     await sleep(2000);
   });
 
-  it('rejects add() at once with a 503 the caller can answer', async () => {
+  it('rejects add() at once with an error the caller can answer (503)', async () => {
     const startedAt = Date.now();
     const error = await replica.jobQueue.add('process-image', image(1)).catch((e: unknown) => e);
     expect(Date.now() - startedAt).toBeLessThan(2000);
-    expect(error).toBeInstanceOf(AppError);
-    expect(error).toMatchObject({ code: 'queue_unavailable' });
-    expect((error as AppError).getStatus()).toBe(503);
+    expect(error).toBeInstanceOf(QueueUnavailableError);
     await expect(
       replica.jobQueue.addBulk('process-image', [{ payload: image(2) }]),
-    ).rejects.toThrow(AppError);
+    ).rejects.toThrow(QueueUnavailableError);
   });
 
   it('fails its readiness check', async () => {
     const [name, check] = replica.readiness.entries()[0];
     expect(name).toBe('queue');
-    await expect(check({ signal: AbortSignal.timeout(2000) })).rejects.toThrow(AppError);
+    await expect(check({ signal: AbortSignal.timeout(2000) })).rejects.toThrow(
+      QueueUnavailableError,
+    );
   });
 });
 

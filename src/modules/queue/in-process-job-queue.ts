@@ -7,6 +7,7 @@ import {
   Consumer,
   ConsumerOptions,
   FailedJob,
+  FlowJob,
   JobHandler,
   JobOptions,
   JobQueue,
@@ -16,7 +17,7 @@ import {
   Schedule,
 } from './job-queue';
 import { QueueName, QueuePayloads } from './queues';
-import { queueUnavailable } from './queue-unavailable';
+import { QueueUnavailableError } from './queue-unavailable';
 
 type QueueSettings = AppConfig['queue'];
 
@@ -44,7 +45,7 @@ export class InProcessJobQueue extends JobQueue implements OnModuleDestroy {
     payload: QueuePayloads[Q],
     options: JobOptions = {},
   ): Promise<string> {
-    if (this.closed) throw queueUnavailable();
+    if (this.closed) throw new QueueUnavailableError();
     if (options.jobId !== undefined) assertJobId(options.jobId);
     return this.queue(queue).add(payload, {
       jobId: options.jobId,
@@ -54,9 +55,37 @@ export class InProcessJobQueue extends JobQueue implements OnModuleDestroy {
   }
 
   async addBulk<Q extends QueueName>(queue: Q, jobs: NewJob<Q>[]): Promise<string[]> {
-    if (this.closed) throw queueUnavailable();
+    if (this.closed) throw new QueueUnavailableError();
     for (const { options } of jobs) if (options?.jobId !== undefined) assertJobId(options.jobId);
     return Promise.all(jobs.map(({ payload, options }) => this.add(queue, payload, options)));
+  }
+
+  /** As BullMQ's, except that a parent already known adds nothing, not even missing children. */
+  async addFlow<P extends QueueName, C extends QueueName>(
+    parent: FlowJob<P>,
+    children: FlowJob<C>[],
+  ): Promise<string> {
+    if (this.closed) throw new QueueUnavailableError();
+    for (const job of [parent, ...children]) {
+      if (job.options?.jobId !== undefined) assertJobId(job.options.jobId);
+    }
+    const parentQueue = this.queue(parent.queue);
+    if (parent.options?.jobId !== undefined && parentQueue.has(parent.options.jobId)) {
+      return parent.options.jobId;
+    }
+    const parentId = parentQueue.add(parent.payload, {
+      jobId: parent.options?.jobId,
+      attempts: parent.options?.attempts ?? this.settings.attempts,
+      children: children.length,
+    });
+    for (const child of children) {
+      this.queue(child.queue).add(child.payload, {
+        jobId: child.options?.jobId,
+        attempts: child.options?.attempts ?? this.settings.attempts,
+        parent: { queue: parentQueue, id: parentId },
+      });
+    }
+    return parentId;
   }
 
   process<Q extends QueueName>(
@@ -97,7 +126,7 @@ export class InProcessJobQueue extends JobQueue implements OnModuleDestroy {
     schedule: Schedule,
     payload: QueuePayloads[Q],
   ): Promise<void> {
-    if (this.closed) throw queueUnavailable();
+    if (this.closed) throw new QueueUnavailableError();
     assertJobId(schedulerId);
     const key = `${queue}/${schedulerId}`;
     clearTimeout(this.schedules.get(key));
@@ -125,7 +154,7 @@ export class InProcessJobQueue extends JobQueue implements OnModuleDestroy {
   }
 
   async ping(): Promise<void> {
-    if (this.closed) throw queueUnavailable();
+    if (this.closed) throw new QueueUnavailableError();
   }
 
   async close(): Promise<void> {

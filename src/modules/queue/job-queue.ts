@@ -17,6 +17,11 @@ export interface NewJob<Q extends QueueName> {
   options?: JobOptions;
 }
 
+/** A job of a flow: a parent or one of its children, each on its own queue. */
+export interface FlowJob<Q extends QueueName> extends NewJob<Q> {
+  queue: Q;
+}
+
 /** What a handler is given for one attempt of a job. */
 export interface Job<Q extends QueueName> {
   id: string;
@@ -64,7 +69,7 @@ export type Schedule = { everyMs: number } | { cron: string };
 
 /**
  * Named job queues, one payload type per queue (see `QueuePayloads`): BullMQ on Redis, or
- * in-process on the embedded default. Producer calls reject with a 503 `AppError`
+ * in-process on the embedded default. Producer calls reject with `QueueUnavailableError`
  * ('queue_unavailable') when the queue cannot take the work right now, so the caller can
  * answer 503 or leave the work to a reconciler.
  */
@@ -78,6 +83,17 @@ export abstract class JobQueue {
 
   /** Adds several jobs at once (atomically on Redis); resolves with their ids in order. */
   abstract addBulk<Q extends QueueName>(queue: Q, jobs: NewJob<Q>[]): Promise<string[]>;
+
+  /**
+   * A flow (BullMQ's): `children` run as usual, `parent` waits until every child has completed
+   * and then runs; a child that fails for good fails the parent without running it. Give every
+   * job an id: adding the flow again then adds nothing already known. Resolves with the
+   * parent's id.
+   */
+  abstract addFlow<P extends QueueName, C extends QueueName>(
+    parent: FlowJob<P>,
+    children: FlowJob<C>[],
+  ): Promise<string>;
 
   /** Registers a consumer of `queue` in this process; only worker-role modules do this. */
   abstract process<Q extends QueueName>(
