@@ -112,9 +112,7 @@ export abstract class ImageRepository {
    * that image instead (`duplicate: true`) and writes nothing. Races between uploads of the
    * same bytes are settled by the unique index: one creates, the others get its image.
    */
-  abstract createUnlessDuplicate(
-    image: NewImage & { sha256: string },
-  ): Promise<CompletedUpload>;
+  abstract createUnlessDuplicate(image: NewImage & { sha256: string }): Promise<CompletedUpload>;
 
   /** Unscoped: for workers acting on an image id from a job. */
   abstract findById(id: string): Promise<ImageRecord | null>;
