@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ModelModule } from '../model';
+import { PersistenceModule } from '../persistence';
 import { ComputeEmbeddingsJob } from './jobs/compute-embeddings.job';
 import { ImageChunks } from './jobs/image-chunks';
 
@@ -8,7 +9,7 @@ import { ImageChunks } from './jobs/image-chunks';
  * prediction backfills over every image. Other modules provide their own `@BatchJob`s.
  */
 @Module({
-  imports: [ModelModule],
+  imports: [ModelModule, PersistenceModule],
   providers: [ImageChunks, ComputeEmbeddingsJob],
 })
 export class BatchJobsModule {}

@@ -1,4 +1,6 @@
 import { Module } from '@nestjs/common';
+import { BroadcastModule } from '../broadcast/broadcast.module';
+import { PersistenceModule } from '../persistence';
 import { ModelRegistry } from './model-registry';
 import { ModelServer } from './model-server';
 import { StoredModelRegistry } from './registry/stored-model-registry';
@@ -10,11 +12,11 @@ import { TfjsModelServer } from './serving/tfjs-model-server';
  * server (every production version loaded, swapped on promotion), over the model runtime.
  */
 @Module({
-  imports: [ModelRuntimeModule],
+  imports: [ModelRuntimeModule, PersistenceModule, BroadcastModule],
   providers: [
     { provide: ModelRegistry, useClass: StoredModelRegistry },
     { provide: ModelServer, useClass: TfjsModelServer },
   ],
-  exports: [ModelRegistry, ModelServer],
+  exports: [ModelRegistry, ModelServer, ModelRuntimeModule],
 })
 export class ModelModule {}

@@ -14,6 +14,7 @@ export * from './domain/prediction';
 export * from './domain/session';
 export * from './domain/user';
 export * from './domain/webhook';
+export { isUuid } from './adapters/ids';
 export { runMigrations } from './database/run-migrations';
 export { MigrationError } from './migrations/migration-runner';
 export { PersistenceModule } from './persistence.module';

@@ -1,4 +1,4 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { AppConfig } from '../../config';
 import { PrismaApiKeyRepository } from './adapters/prisma-api-key.repository';
 import { PrismaAuditLogRepository } from './adapters/prisma-audit-log.repository';
@@ -49,7 +49,6 @@ const repositories = [
  * The database (PostgreSQL with `DATABASE_URL`, else embedded PGlite in `DATA_DIR/db`), migrated
  * on boot, behind repository ports. The Prisma client stays inside this module.
  */
-@Global()
 @Module({
   providers: [
     {

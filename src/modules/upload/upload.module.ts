@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { MultipartModule } from '../../common/http/multipart/multipart.module';
+import { PersistenceModule } from '../persistence';
 import { DirectUploadService } from './direct-upload.service';
 import { DuplicateImages } from './duplicate-images';
 import { ImageCatalogService } from './image-catalog.service';
@@ -17,7 +18,7 @@ import { UploadsController } from './uploads.controller';
  * listing, retrieval, content delivery and deletion. Produces `process-image` jobs.
  */
 @Module({
-  imports: [MultipartModule],
+  imports: [MultipartModule, PersistenceModule],
   controllers: [ImagesController, ImageContentController, UploadsController],
   providers: [
     DirectUploadService,
