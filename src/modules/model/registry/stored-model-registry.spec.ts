@@ -28,12 +28,14 @@ class FakeModels implements Partial<ModelRepository> {
     return this.models.find((model) => model.name === name) ?? null;
   }
 
-  async createModel({ name, task, description }: NewModel) {
+  async createModel({ name, task, description, kind, trainingLabels }: NewModel) {
     const model = {
       id: randomUUID(),
       name,
       task,
       description: description ?? null,
+      kind: kind ?? null,
+      trainingLabels: trainingLabels ?? [],
       createdAt: new Date(),
       updatedAt: new Date(),
     };
