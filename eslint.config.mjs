@@ -3,7 +3,16 @@ import tseslint from 'typescript-eslint';
 import prettier from 'eslint-config-prettier';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'node_modules/', 'src/generated/', 'coverage/', 'data/'] },
+  {
+    ignores: [
+      'dist/',
+      'node_modules/',
+      'src/generated/',
+      'coverage/',
+      'data/',
+      'examples/client/vireo-api.d.ts',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   prettier,
@@ -38,6 +47,8 @@ export default tseslint.config(
       'test/**/*.ts',
       'bench/**/*.ts',
       'bench/**/*.js',
+      // Client apps of the API, not the app: they read their own environment.
+      'examples/**/*.ts',
       '**/*.spec.ts',
       'jest.config.js',
     ],

@@ -2,6 +2,7 @@ import { Controller, Delete, HttpCode, HttpStatus, Post, Res } from '@nestjs/com
 import { ApiBearerAuth, ApiNoContentResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { AppError } from '../../common/app-error';
+import { NoRequestBody } from '../../common/http/no-request-body.decorator';
 import { CurrentPrincipal, RequireScopes, type Principal } from '../gateway';
 import { QueueBoardCookie } from './queue-board/queue-board-cookie';
 
@@ -14,6 +15,7 @@ export class ConsoleSessionController {
 
   @Post()
   @HttpCode(HttpStatus.NO_CONTENT)
+  @NoRequestBody()
   @RequireScopes('admin')
   @ApiOperation({
     summary: 'Give this login session the queue dashboard cookie (admins, logged in).',
