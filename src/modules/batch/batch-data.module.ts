@@ -1,4 +1,6 @@
 import { Module } from '@nestjs/common';
+import { BroadcastModule } from '../broadcast/broadcast.module';
+import { PersistenceModule } from '../persistence';
 import { BatchCoreModule } from './batch-core.module';
 import { AccountErasureService } from './privacy/account-erasure.service';
 import { AccountExportService } from './privacy/account-export.service';
@@ -16,6 +18,7 @@ import { RetentionService } from './retention/retention.service';
  * role that runs or starts batch work needs them: web checks options, workers run them).
  */
 @Module({
+  imports: [PersistenceModule, BroadcastModule],
   providers: [
     DailyReportService,
     DailyReportJob,
@@ -30,7 +33,7 @@ export class BatchDataJobsModule {}
 
 /** Web role: reports, export and erasure routes. */
 @Module({
-  imports: [BatchCoreModule, BatchDataJobsModule],
+  imports: [PersistenceModule, BatchCoreModule, BatchDataJobsModule],
   controllers: [ReportsController, PrivacyController],
   providers: [ReportsService, AccountExportService],
 })

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { GatewayModule } from '../gateway';
+import { PersistenceModule } from '../persistence';
 import { ConsoleAssets } from './console-assets';
 import { ConsoleSessionController } from './console-session.controller';
 import { ConsoleController } from './console.controller';
@@ -11,7 +12,7 @@ import { QueueBoardCookie } from './queue-board/queue-board-cookie';
  * (`/admin/queues`), both on the web role.
  */
 @Module({
-  imports: [GatewayModule],
+  imports: [GatewayModule, PersistenceModule],
   controllers: [ConsoleController, ConsoleSessionController],
   providers: [ConsoleAssets, QueueBoardCookie, QueueBoard],
 })
