@@ -27,6 +27,7 @@ export async function freePort(): Promise<number> {
 export async function startVireo(
   env: Record<string, string>,
   args: string[] = [],
+  listenTimeoutMs = 30_000,
 ): Promise<VireoProcess> {
   const port = await freePort();
   const child = spawn(process.execPath, [MAIN_JS, ...args], {
@@ -46,7 +47,11 @@ export async function startVireo(
     () => output.includes('listening on'),
     exited,
     () => output,
-  );
+    listenTimeoutMs,
+  ).catch((error: Error) => {
+    child.kill('SIGKILL');
+    throw error;
+  });
   return {
     url: `http://127.0.0.1:${port}`,
     port,
@@ -63,13 +68,15 @@ async function waitFor(
   ready: () => boolean,
   exited: Promise<unknown>,
   output: () => string,
+  timeoutMs: number,
 ): Promise<void> {
   let gone = false;
   void exited.then(() => (gone = true));
-  const deadline = Date.now() + 30_000;
+  const deadline = Date.now() + timeoutMs;
   while (!ready()) {
     if (gone) throw new Error(`vireo exited before listening:\n${output()}`);
-    if (Date.now() > deadline) throw new Error(`vireo did not listen within 30 s:\n${output()}`);
+    if (Date.now() > deadline)
+      throw new Error(`vireo did not listen within ${timeoutMs} ms:\n${output()}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }

@@ -8,6 +8,7 @@ import {
 } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../app-error';
+import { dependencyUnavailable, isDependencyOutage } from './dependency-outage';
 import { codeForStatus, ErrorEnvelope } from './error-envelope';
 
 export interface RenderedError {
@@ -30,6 +31,12 @@ export class ErrorEnvelopeFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
+    if (isDependencyOutage(exception)) {
+      // An outage is a state readiness reports, not a fault of this request: no stack.
+      this.logger.warn(`request ${request.id} met an outage: ${(exception as Error).message}`);
+      replyWithError(request, reply, render(dependencyUnavailable()));
+      return;
+    }
     const rendered = render(exception);
     // An AppError is an answer chosen on purpose (e.g. 503 not_ready); anything else is a fault.
     if (rendered.status >= 500 && !(exception instanceof AppError)) {
