@@ -3,6 +3,7 @@ import { APP_FILTER } from '@nestjs/core';
 import { ErrorEnvelopeFilter } from './common/http/error-envelope.filter';
 import { LoggingModule } from './common/logging/logging.module';
 import { AppConfig, ConfigModule } from './config';
+import { BatchModule, BatchSchedulerModule, BatchWorkerModule } from './modules/batch';
 import { BroadcastModule } from './modules/broadcast/broadcast.module';
 import { GatewayModule } from './modules/gateway/gateway.module';
 import { HealthModule } from './modules/health/health.module';
@@ -46,14 +47,14 @@ export class AppModule {
   }
 
   private static webModules(): ModuleImport[] {
-    return [GatewayModule, UploadModule, ModelModule, ModelHttpModule, RealtimeModule];
+    return [GatewayModule, UploadModule, ModelModule, ModelHttpModule, RealtimeModule, BatchModule];
   }
 
   private static workerModules(): ModuleImport[] {
-    return [UploadWorkerModule, RealtimeWorkerModule, ModelModule];
+    return [UploadWorkerModule, RealtimeWorkerModule, ModelModule, BatchWorkerModule];
   }
 
   private static schedulerModules(): ModuleImport[] {
-    return [UploadSchedulerModule];
+    return [UploadSchedulerModule, BatchSchedulerModule];
   }
 }

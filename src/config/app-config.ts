@@ -89,6 +89,12 @@ export class AppConfig {
     sseHeartbeatMs: number;
   };
   readonly webhooks: { attempts: number; timeoutMs: number; allowPrivate: boolean };
+  readonly batch: {
+    concurrency: number;
+    chunkSize: number;
+    /** Job name -> cron expression (UTC) the scheduler starts it on; jobs set `off` are absent. */
+    schedules: Record<string, string>;
+  };
   readonly health: { checkTimeoutMs: number };
   readonly model: {
     runtime: InferenceRuntimeSetting;
@@ -164,6 +170,15 @@ export class AppConfig {
       attempts: s.WEBHOOK_ATTEMPTS,
       timeoutMs: s.WEBHOOK_TIMEOUT_MS,
       allowPrivate: s.WEBHOOK_ALLOW_PRIVATE,
+    };
+    this.batch = {
+      concurrency: s.BATCH_CONCURRENCY,
+      chunkSize: s.BATCH_CHUNK_SIZE,
+      schedules: cronSchedules({
+        'daily-report': s.BATCH_CRON_DAILY_REPORT,
+        retention: s.BATCH_CRON_RETENTION,
+        'train-classifier': s.BATCH_CRON_TRAIN,
+      }),
     };
     this.health = { checkTimeoutMs: s.HEALTH_CHECK_TIMEOUT_MS };
     this.model = {
@@ -241,6 +256,14 @@ function parseThresholds(value: string): { label: string; threshold: number }[] 
     const [label, threshold] = pair.split(':').map((part) => part.trim());
     return { label, threshold: Number(threshold) };
   });
+}
+
+function cronSchedules(crons: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries(crons)
+      .map(([job, cron]) => [job, cron.trim()])
+      .filter(([, cron]) => cron !== 'off'),
+  );
 }
 
 function emptyToUndefined(value: string | undefined): string | undefined {

@@ -1,3 +1,4 @@
+import { CronExpressionParser } from 'cron-parser';
 import { z } from 'zod';
 
 /**
@@ -15,6 +16,19 @@ const moderationThresholds = z
     /^\s*$|^\s*[A-Za-z]+\s*:\s*(0(\.\d+)?|1(\.0+)?)\s*(,\s*[A-Za-z]+\s*:\s*(0(\.\d+)?|1(\.0+)?)\s*)*$/,
     'expected Label:threshold pairs (0..1), comma-separated',
   );
+/** A cron expression (read in UTC), or `off`. */
+const cronOrOff = z.string().refine(
+  (value) => {
+    if (value.trim() === 'off') return true;
+    try {
+      CronExpressionParser.parse(value, { tz: 'UTC' });
+      return true;
+    } catch {
+      return false;
+    }
+  },
+  { message: 'expected a cron expression (e.g. `15 0 * * *`) or `off`' },
+);
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
   .transform((v) => v === 'true' || v === '1' || v === 'yes');
@@ -323,6 +337,32 @@ export const SETTINGS = {
     default: '500000',
     description:
       'Largest parameter count of an uploaded model (a head on the embedding, run in the inference threads).',
+  },
+  BATCH_CONCURRENCY: {
+    schema: positiveInt,
+    default: '1',
+    description:
+      'Batch jobs (runs and their chunks) a worker runs at once, on the `batch` queue (apart from the realtime pipeline).',
+  },
+  BATCH_CHUNK_SIZE: {
+    schema: positiveInt,
+    default: '100',
+    description: 'Images per chunk job of a batch run over many images (embeddings, backfill).',
+  },
+  BATCH_CRON_DAILY_REPORT: {
+    schema: cronOrOff,
+    default: '15 0 * * *',
+    description: 'When the scheduler starts `daily-report` (cron, UTC), or `off`.',
+  },
+  BATCH_CRON_RETENTION: {
+    schema: cronOrOff,
+    default: '30 0 * * *',
+    description: 'When the scheduler starts `retention` (cron, UTC), or `off`.',
+  },
+  BATCH_CRON_TRAIN: {
+    schema: cronOrOff,
+    default: 'off',
+    description: 'When the scheduler starts `train-classifier` (cron, UTC), or `off`.',
   },
 } satisfies Record<string, SettingDefinition>;
 

@@ -175,6 +175,59 @@ describe.each(adapters)('JobQueue (%s)', (_name, deploy) => {
     expect(await queue.failed('process-image')).toEqual([]);
   });
 
+  it('runs a flow parent once, after every child, across queues; adding it again adds nothing', async () => {
+    const order: string[] = [];
+    queue.process('batch', async (job) => {
+      const step = job.payload;
+      order.push(step.step === 'chunk' ? `chunk-${step.chunk}` : step.step);
+    });
+    queue.process('process-image', async (job) => void order.push(job.payload.imageId));
+    const flow = () =>
+      queue.addFlow(
+        { queue: 'batch', payload: { step: 'finish', runId: 'r' }, options: { jobId: 'r.finish' } },
+        [
+          {
+            queue: 'batch',
+            payload: { step: 'chunk', runId: 'r', chunk: 0 },
+            options: { jobId: 'r.chunk-0' },
+          },
+          {
+            queue: 'batch',
+            payload: { step: 'chunk', runId: 'r', chunk: 1 },
+            options: { jobId: 'r.chunk-1' },
+          },
+        ],
+      );
+    expect(await flow()).toBe('r.finish');
+    await waitUntil(() => order.includes('finish'));
+    expect(order.sort()).toEqual(['chunk-0', 'chunk-1', 'finish']);
+    await flow();
+    await queue.add('batch', { step: 'run', runId: 'after' }, { jobId: 'after.run' });
+    await waitUntil(() => order.includes('run'));
+    expect(order.filter((entry) => entry === 'finish')).toHaveLength(1);
+    expect(order.filter((entry) => entry.startsWith('chunk'))).toHaveLength(2);
+  });
+
+  it('fails a flow parent without running it when a child fails for good', async () => {
+    const ran: string[] = [];
+    queue.process('batch', async (job) => {
+      ran.push(job.payload.step);
+      if (job.payload.step === 'chunk') throw new Error('chunk broke');
+    });
+    await queue.addFlow(
+      { queue: 'batch', payload: { step: 'finish', runId: 'f' }, options: { jobId: 'f.finish' } },
+      [
+        {
+          queue: 'batch',
+          payload: { step: 'chunk', runId: 'f', chunk: 0 },
+          options: { jobId: 'f.chunk-0', attempts: 1 },
+        },
+      ],
+    );
+    await waitUntil(async () => (await queue.counts('batch')).failed === 2);
+    expect(ran).toEqual(['chunk']);
+  });
+
   it('counts jobs per state', async () => {
     await queue.add('process-image', image(1), { delayMs: 60_000 });
     await queue.add('process-image', image(2), { delayMs: 60_000 });

@@ -2,10 +2,12 @@ import { Global, Module } from '@nestjs/common';
 import { AppConfig } from '../../config';
 import { PrismaApiKeyRepository } from './adapters/prisma-api-key.repository';
 import { PrismaAuditLogRepository } from './adapters/prisma-audit-log.repository';
+import { PrismaBatchRunRepository } from './adapters/prisma-batch-run.repository';
 import { PrismaDailyStatsRepository } from './adapters/prisma-daily-stats.repository';
 import { PrismaEmbeddingRepository } from './adapters/prisma-embedding.repository';
 import { PrismaImageProcessingRepository } from './adapters/prisma-image-processing.repository';
 import { PrismaImageRepository } from './adapters/prisma-image.repository';
+import { PrismaImageScanRepository } from './adapters/prisma-image-scan.repository';
 import { PrismaModelRepository } from './adapters/prisma-model.repository';
 import { PrismaPredictionRepository } from './adapters/prisma-prediction.repository';
 import { PrismaSessionRepository } from './adapters/prisma-session.repository';
@@ -15,10 +17,12 @@ import { DatabaseClient } from './database/database-client';
 import { DatabaseReadiness } from './database/database.readiness';
 import { ApiKeyRepository } from './domain/api-key';
 import { AuditLogRepository } from './domain/audit';
+import { BatchRunRepository } from './domain/batch-run';
 import { DailyStatsRepository } from './domain/daily-stats';
 import { EmbeddingRepository } from './domain/embedding';
 import { ImageRepository } from './domain/image';
 import { ImageProcessingRepository } from './domain/image-processing';
+import { ImageScanRepository } from './domain/image-scan';
 import { ModelRepository } from './domain/model';
 import { PredictionRepository } from './domain/prediction';
 import { SessionRepository } from './domain/session';
@@ -37,6 +41,8 @@ const repositories = [
   { provide: ImageProcessingRepository, useClass: PrismaImageProcessingRepository },
   { provide: DailyStatsRepository, useClass: PrismaDailyStatsRepository },
   { provide: WebhookRepository, useClass: PrismaWebhookRepository },
+  { provide: BatchRunRepository, useClass: PrismaBatchRunRepository },
+  { provide: ImageScanRepository, useClass: PrismaImageScanRepository },
 ];
 
 /**

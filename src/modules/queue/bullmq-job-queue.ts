@@ -1,5 +1,5 @@
 import { Logger, OnModuleDestroy } from '@nestjs/common';
-import { JobsOptions, Queue, Worker } from 'bullmq';
+import { FlowProducer, JobsOptions, Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { RedisConfig } from '../../config';
 import { jobOptions, QueueSettings, WorkerLock, workerOptions } from './bullmq-options';
@@ -8,6 +8,7 @@ import {
   Consumer,
   ConsumerOptions,
   FailedJob,
+  FlowJob,
   JobHandler,
   JobOptions,
   JobQueue,
@@ -36,6 +37,7 @@ export class BullMqJobQueue extends JobQueue implements OnModuleDestroy {
   private readonly logger = new Logger(BullMqJobQueue.name);
   private readonly queues: Map<string, Queue>;
   private readonly workers = new Set<Worker>();
+  private readonly flows: FlowProducer;
   /** Every job scheduler registered here, by queue and id: registered again on each reconnect. */
   private readonly schedulers = new Map<string, () => Promise<unknown>>();
   private redisDown = false;
@@ -48,6 +50,8 @@ export class BullMqJobQueue extends JobQueue implements OnModuleDestroy {
   ) {
     super();
     this.queues = new Map(queues.map((queue) => [queue.name, queue]));
+    this.flows = new FlowProducer({ connection: producer, prefix: settings.redis.prefix });
+    this.flows.on('error', () => undefined);
     // Connection errors reach every queue on the shared connection; they are logged once below.
     for (const queue of queues) queue.on('error', () => undefined);
     producer.on('error', (error: Error) => this.reportDown(error));
@@ -72,6 +76,28 @@ export class BullMqJobQueue extends JobQueue implements OnModuleDestroy {
     }));
     const added = await this.produce(() => this.queue(queue).addBulk(bulk));
     return added.map((job) => job.id!);
+  }
+
+  async addFlow<P extends QueueName, C extends QueueName>(
+    parent: FlowJob<P>,
+    children: FlowJob<C>[],
+  ): Promise<string> {
+    const node = ({ queue, payload, options = {} }: FlowJob<QueueName>) => ({
+      name: queue,
+      queueName: queue,
+      data: payload,
+      opts: { ...jobOptions(this.settings.queue), ...this.toBullOptions(options) },
+    });
+    const flow = await this.produce(() =>
+      this.flows.add({
+        ...node(parent),
+        children: children.map((child) => {
+          const job = node(child);
+          return { ...job, opts: { ...job.opts, failParentOnFailure: true } };
+        }),
+      }),
+    );
+    return flow.job.id!;
   }
 
   process<Q extends QueueName>(
@@ -173,6 +199,7 @@ export class BullMqJobQueue extends JobQueue implements OnModuleDestroy {
     await Promise.all([...this.workers].map((worker) => worker.close()));
     this.workers.clear();
     await Promise.all([...this.queues.values()].map((queue) => queue.close()));
+    await this.flows.close();
     if (this.producer.status === 'ready') await this.producer.quit();
     else this.producer.disconnect();
   }

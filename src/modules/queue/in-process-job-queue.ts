@@ -7,6 +7,7 @@ import {
   Consumer,
   ConsumerOptions,
   FailedJob,
+  FlowJob,
   JobHandler,
   JobOptions,
   JobQueue,
@@ -57,6 +58,34 @@ export class InProcessJobQueue extends JobQueue implements OnModuleDestroy {
     if (this.closed) throw queueUnavailable();
     for (const { options } of jobs) if (options?.jobId !== undefined) assertJobId(options.jobId);
     return Promise.all(jobs.map(({ payload, options }) => this.add(queue, payload, options)));
+  }
+
+  /** As BullMQ's, except that a parent already known adds nothing, not even missing children. */
+  async addFlow<P extends QueueName, C extends QueueName>(
+    parent: FlowJob<P>,
+    children: FlowJob<C>[],
+  ): Promise<string> {
+    if (this.closed) throw queueUnavailable();
+    for (const job of [parent, ...children]) {
+      if (job.options?.jobId !== undefined) assertJobId(job.options.jobId);
+    }
+    const parentQueue = this.queue(parent.queue);
+    if (parent.options?.jobId !== undefined && parentQueue.has(parent.options.jobId)) {
+      return parent.options.jobId;
+    }
+    const parentId = parentQueue.add(parent.payload, {
+      jobId: parent.options?.jobId,
+      attempts: parent.options?.attempts ?? this.settings.attempts,
+      children: children.length,
+    });
+    for (const child of children) {
+      this.queue(child.queue).add(child.payload, {
+        jobId: child.options?.jobId,
+        attempts: child.options?.attempts ?? this.settings.attempts,
+        parent: { queue: parentQueue, id: parentId },
+      });
+    }
+    return parentId;
   }
 
   process<Q extends QueueName>(

@@ -4,6 +4,12 @@ import { MAX_STALLED_COUNT, RETENTION, retryDelayMs } from './job-policy';
 import { Consumer, FailedJob, Job, JobState, QueueCounts } from './job-queue';
 import { QueueName } from './queues';
 
+/** The parent a flow's child reports to when it finishes. */
+export interface ParentRef {
+  queue: InProcessQueue;
+  id: string;
+}
+
 interface StoredJob {
   id: string;
   /** JSON, as on Redis: every attempt gets its own copy and non-JSON data fails early. */
@@ -11,11 +17,14 @@ interface StoredJob {
   maxAttempts: number;
   attemptsMade: number;
   stalls: number;
-  state: JobState;
+  state: JobState | 'waiting-children';
   error?: string;
   finishedAt?: number;
   /** Identifies the running attempt; the outcome of an abandoned attempt is ignored. */
   run?: object;
+  parent?: ParentRef;
+  /** A flow's parent: children not completed yet (it waits while above 0). */
+  pendingChildren?: number;
 }
 
 type UntypedHandler = (job: Job<QueueName>) => Promise<void>;
@@ -30,6 +39,9 @@ export interface StoredJobOptions {
   jobId?: string;
   delayMs?: number;
   attempts: number;
+  parent?: ParentRef;
+  /** Makes the job a flow's parent, waiting for this many children. */
+  children?: number;
 }
 
 /** One queue held in memory: the states, retries and recovery of BullMQ, in one process. */
@@ -61,11 +73,34 @@ export class InProcessQueue {
       attemptsMade: 0,
       stalls: 0,
       state: 'waiting',
+      parent: options.parent,
+      pendingChildren: options.children || undefined,
     };
     this.jobs.set(id, job);
-    if (options.delayMs) this.delay(job, options.delayMs);
+    if (job.pendingChildren) job.state = 'waiting-children';
+    else if (options.delayMs) this.delay(job, options.delayMs);
     else this.enqueue(job);
     return id;
+  }
+
+  has(jobId: string): boolean {
+    return this.jobs.has(jobId);
+  }
+
+  /** A child of the flow parent `parentId` completed: the last one releases the parent. */
+  childCompleted(parentId: string): void {
+    const parent = this.jobs.get(parentId);
+    if (parent?.state !== 'waiting-children' || !parent.pendingChildren) return;
+    parent.pendingChildren -= 1;
+    if (parent.pendingChildren === 0) this.enqueue(parent);
+  }
+
+  /** A child failed for good: so does its parent (BullMQ's `failParentOnFailure`). */
+  childFailed(parentId: string, childId: string): void {
+    const parent = this.jobs.get(parentId);
+    if (parent?.state !== 'waiting-children') return;
+    parent.error = `child ${childId} failed`;
+    this.finish(parent, 'failed', this.failedJobs, RETENTION.failed);
   }
 
   consume(handler: UntypedHandler, concurrency: number): Consumer {
@@ -233,6 +268,8 @@ export class InProcessQueue {
     job.state = state;
     job.finishedAt = Date.now();
     list.push(job);
+    if (job.parent && state === 'completed') job.parent.queue.childCompleted(job.parent.id);
+    if (job.parent && state === 'failed') job.parent.queue.childFailed(job.parent.id, job.id);
     const oldestKept = job.finishedAt - retention.ageS * 1000;
     while (list.length > retention.count || list[0].finishedAt! < oldestKept) {
       this.jobs.delete(list.shift()!.id);

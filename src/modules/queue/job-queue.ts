@@ -17,6 +17,11 @@ export interface NewJob<Q extends QueueName> {
   options?: JobOptions;
 }
 
+/** A job of a flow: a parent or one of its children, each on its own queue. */
+export interface FlowJob<Q extends QueueName> extends NewJob<Q> {
+  queue: Q;
+}
+
 /** What a handler is given for one attempt of a job. */
 export interface Job<Q extends QueueName> {
   id: string;
@@ -78,6 +83,17 @@ export abstract class JobQueue {
 
   /** Adds several jobs at once (atomically on Redis); resolves with their ids in order. */
   abstract addBulk<Q extends QueueName>(queue: Q, jobs: NewJob<Q>[]): Promise<string[]>;
+
+  /**
+   * A flow (BullMQ's): `children` run as usual, `parent` waits until every child has completed
+   * and then runs; a child that fails for good fails the parent without running it. Give every
+   * job an id: adding the flow again then adds nothing already known. Resolves with the
+   * parent's id.
+   */
+  abstract addFlow<P extends QueueName, C extends QueueName>(
+    parent: FlowJob<P>,
+    children: FlowJob<C>[],
+  ): Promise<string>;
 
   /** Registers a consumer of `queue` in this process; only worker-role modules do this. */
   abstract process<Q extends QueueName>(

@@ -13,7 +13,20 @@ export interface QueuePayloads {
    * Webhooks: receivers deduplicate on the id), signed with the attempt's own timestamp.
    */
   'deliver-webhook': { webhookId: string; messageId: string; body: string };
+  /** Batch work (src/modules/batch), on its own queue and concurrency: see `BatchStep`. */
+  batch: BatchStep;
 }
+
+/**
+ * One step of a batch run: `start` creates a run (from a schedule), `run` runs or plans it,
+ * `chunk` does one chunk of a fanned-out run, `finish` (the parent of the chunks in a flow)
+ * completes it once every chunk has.
+ */
+export type BatchStep =
+  | { step: 'start'; job: string }
+  | { step: 'run'; runId: string }
+  | { step: 'chunk'; runId: string; chunk: number }
+  | { step: 'finish'; runId: string };
 
 export type QueueName = keyof QueuePayloads;
 
@@ -26,6 +39,7 @@ const queueNames: Record<QueueName, true> = {
   'process-image': true,
   'sweep-uploads': true,
   'deliver-webhook': true,
+  batch: true,
 };
 
 /** Every queue name, for adapters that set their queues up front. */

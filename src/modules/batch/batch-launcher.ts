@@ -1,0 +1,73 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { AppConfig } from '../../config';
+import { BatchRunRecord, BatchRunRepository, JsonValue } from '../persistence';
+import { JobQueue } from '../queue/job-queue';
+import { BatchJobRegistry, unknownBatchJob } from './batch-job-registry';
+import { batchJobId } from './batch-job-ids';
+
+export interface StartOptions {
+  /** `user:<id>`, `api_key:<id>`, `schedule` or `system` (the default). */
+  requestedBy?: string;
+  /**
+   * Makes the start idempotent: a second start with the same key returns the first run. A
+   * run with a key is also recorded, failed, when its job has no handler here (a schedule for
+   * a job this version does not have), instead of throwing.
+   */
+  triggerKey?: string;
+}
+
+/**
+ * Starts batch runs: checks the options with the job's handler, records the run `queued` and
+ * queues its first step on the `batch` queue. Used by `POST /v1/admin/batch/:job`, the
+ * schedules, and other modules (e.g. a backfill after a promotion).
+ */
+@Injectable()
+export class BatchLauncher {
+  private readonly logger = new Logger(BatchLauncher.name);
+
+  constructor(
+    private readonly registry: BatchJobRegistry,
+    private readonly runs: BatchRunRepository,
+    private readonly jobs: JobQueue,
+    private readonly config: AppConfig,
+  ) {}
+
+  /**
+   * Throws 404 `batch_job_not_found` for an unknown job (without a trigger key), 400
+   * `invalid_batch_options` for options its handler refuses, 503 when the queue is down.
+   */
+  async start(job: string, options: unknown, start: StartOptions = {}): Promise<BatchRunRecord> {
+    const handler = this.registry.find(job);
+    if (!handler) {
+      if (start.triggerKey === undefined) throw unknownBatchJob(job);
+      this.logger.warn(`Batch job "${job}" has no handler here; its run is recorded as failed`);
+      return this.runs.create({
+        job,
+        options: (options ?? {}) as JsonValue,
+        requestedBy: start.requestedBy ?? 'system',
+        triggerKey: start.triggerKey,
+        error: `No handler is registered for batch job "${job}"`,
+      });
+    }
+    const parsed = handler.parseOptions(options ?? {});
+    const run = await this.runs.create({
+      job,
+      options: (parsed ?? {}) as JsonValue,
+      requestedBy: start.requestedBy ?? 'system',
+      triggerKey: start.triggerKey,
+    });
+    if (run.status !== 'queued') return run;
+    try {
+      await this.jobs.add(
+        'batch',
+        { step: 'run', runId: run.id },
+        { jobId: batchJobId(run.id, 'run'), attempts: this.config.queue.attempts },
+      );
+    } catch (error) {
+      // Nothing will run it: say so on the run rather than leave it queued forever.
+      await this.runs.fail(run.id, `Could not be queued: ${(error as Error).message}`);
+      throw error;
+    }
+    return run;
+  }
+}

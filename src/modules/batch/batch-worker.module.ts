@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+import { BatchCoreModule } from './batch-core.module';
+import { BatchJobsModule } from './batch-jobs.module';
+import { BatchRunner } from './batch-runner';
+import { BatchWorkerConsumer } from './batch-worker.consumer';
+
+/** Worker role: runs the steps of batch runs from the `batch` queue. */
+@Module({
+  imports: [BatchCoreModule, BatchJobsModule],
+  providers: [BatchRunner, BatchWorkerConsumer],
+})
+export class BatchWorkerModule {}

@@ -1,0 +1,71 @@
+import { Injectable } from '@nestjs/common';
+import { z } from 'zod';
+import { BACKBONE_NAME } from '../../model/registry/bundled-model';
+import { ModelRuntime } from '../../model/runtime';
+import { BatchCounters, EmbeddingRepository, ImageScanRepository } from '../../persistence';
+import {
+  BatchChunkContext,
+  BatchFanOut,
+  BatchJob,
+  BatchJobHandler,
+  BatchRunContext,
+  parseBatchOptions,
+} from '../batch-job';
+import { ImageChunks } from './image-chunks';
+
+const optionsSchema = z
+  .object({
+    /** Compute again even where an embedding of the backbone exists. */
+    force: z.boolean().default(false),
+  })
+  .strict();
+
+export type ComputeEmbeddingsOptions = z.output<typeof optionsSchema>;
+
+/**
+ * `compute-embeddings` `{ force? }`: fills in missing embeddings of the backbone (e.g. after a
+ * backbone change) for every processed image, in chunks over all workers, through the
+ * inference threads' batch lane.
+ */
+@Injectable()
+@BatchJob('compute-embeddings')
+export class ComputeEmbeddingsJob implements BatchJobHandler<ComputeEmbeddingsOptions, unknown> {
+  constructor(
+    private readonly chunks: ImageChunks,
+    private readonly scan: ImageScanRepository,
+    private readonly embeddings: EmbeddingRepository,
+    private readonly runtime: ModelRuntime,
+  ) {}
+
+  parseOptions(body: unknown): ComputeEmbeddingsOptions {
+    return parseBatchOptions(optionsSchema, body);
+  }
+
+  run(ctx: BatchRunContext<ComputeEmbeddingsOptions>): Promise<BatchFanOut> {
+    return this.chunks.plan(ctx);
+  }
+
+  runChunk(ctx: BatchChunkContext<ComputeEmbeddingsOptions>): Promise<void> {
+    return this.chunks.walk(ctx, async (images) => {
+      const present = ctx.options.force
+        ? new Set<string>()
+        : await this.scan.withEmbedding(
+            images.map((image) => image.id),
+            BACKBONE_NAME,
+          );
+      const counters: BatchCounters = { embedded: 0, present: 0, missing: 0 };
+      // All at once: the micro-batcher groups them into one tensor call.
+      await Promise.all(
+        images.map(async (image) => {
+          if (present.has(image.id)) return void counters.present++;
+          const bytes = await this.chunks.readForModel(image);
+          if (!bytes) return void counters.missing++;
+          const { embedding } = await this.runtime.embedAndModerate(bytes);
+          await this.embeddings.upsert(image.id, BACKBONE_NAME, embedding);
+          counters.embedded++;
+        }),
+      );
+      return counters;
+    });
+  }
+}
