@@ -5,18 +5,15 @@ import { LoggingModule } from './common/logging/logging.module';
 import { AppConfig, ConfigModule } from './config';
 import { BatchModule, BatchSchedulerModule, BatchWorkerModule } from './modules/batch';
 import { BroadcastModule } from './modules/broadcast/broadcast.module';
-import { GatewayModule } from './modules/gateway/gateway.module';
+import { GatewayModule } from './modules/gateway';
 import { HealthModule } from './modules/health/health.module';
 import { MetricsModule } from './modules/metrics/metrics.module';
-import { ModelModule } from './modules/model/model.module';
-import { ModelHttpModule } from './modules/model/http/model-http.module';
+import { ModelModule, ModelHttpModule } from './modules/model';
 import { PersistenceModule } from './modules/persistence';
 import { QueueModule } from './modules/queue/queue.module';
 import { RealtimeModule, RealtimeWorkerModule } from './modules/realtime';
 import { StorageModule } from './modules/storage/storage.module';
-import { UploadModule } from './modules/upload/upload.module';
-import { UploadSchedulerModule } from './modules/upload/upload-scheduler.module';
-import { UploadWorkerModule } from './modules/upload/upload-worker.module';
+import { UploadModule, UploadSchedulerModule, UploadWorkerModule } from './modules/upload';
 
 type ModuleImport = Type | DynamicModule;
 

@@ -1,7 +1,7 @@
 import { request as httpRequest } from 'node:http';
 import sharp from 'sharp';
 import { JobQueue } from '../src/modules/queue/job-queue';
-import { queueUnavailable } from '../src/modules/queue/queue-unavailable';
+import { QueueUnavailableError } from '../src/modules/queue/queue-unavailable';
 import { QueueName } from '../src/modules/queue/queues';
 import { ObjectStorage } from '../src/modules/storage/object-storage';
 import { ModelRepository, PredictionRepository } from '../src/modules/persistence';
@@ -427,7 +427,7 @@ describe.each(backends)('uploads and image fetch on %s', (_name, boot) => {
 
     it('keeps an image whose job the queue refused uploaded, until the reconciler re-enqueues it', async () => {
       const as = await newOwner();
-      const add = jest.spyOn(h.jobs, 'add').mockRejectedValueOnce(queueUnavailable());
+      const add = jest.spyOn(h.jobs, 'add').mockRejectedValueOnce(new QueueUnavailableError());
       const image = await uploaded(await testImages.jpeg(26, 22, '#5a5a5a'), as);
       expect(add).toHaveBeenCalledWith(
         'process-image',

@@ -3,8 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import { AppConfig, ConfigModule } from '../config';
 import { BroadcastModule } from '../modules/broadcast/broadcast.module';
 import { ReadinessModule } from '../modules/health/readiness.module';
-import { knownScopes, Principal } from '../modules/gateway/auth/principal';
-import { ApiKeyService } from '../modules/gateway/keys/api-key.service';
+import { knownScopes, Principal, ApiKeyService } from '../modules/gateway';
 import { PersistenceModule, UserRepository } from '../modules/persistence';
 import { CliUsageError } from './cli-args';
 

@@ -2,11 +2,11 @@ import { Global, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { spawn } from 'node:child_process';
 import { resolve } from 'node:path';
-import { AppError } from '../../src/common/app-error';
 import { AppConfig, ConfigModule } from '../../src/config';
 import { ReadinessRegistry } from '../../src/modules/health/readiness.registry';
 import { Job, JobQueue, QueueCounts } from '../../src/modules/queue/job-queue';
 import { QueueModule } from '../../src/modules/queue/queue.module';
+import { QueueUnavailableError } from '../../src/modules/queue/queue-unavailable';
 import { deleteRedisKeys, testRedis, UNREACHABLE_REDIS_URL } from '../support/redis';
 
 const BACKOFF_MS = 100;
@@ -417,22 +417,22 @@ describe('JobQueue (bullmq) while Redis is down', () => {
     await sleep(2000);
   });
 
-  it('rejects add() at once with a 503 the caller can answer', async () => {
+  it('rejects add() at once with an error the caller can answer (503)', async () => {
     const startedAt = Date.now();
     const error = await replica.jobQueue.add('process-image', image(1)).catch((e: unknown) => e);
     expect(Date.now() - startedAt).toBeLessThan(2000);
-    expect(error).toBeInstanceOf(AppError);
-    expect(error).toMatchObject({ code: 'queue_unavailable' });
-    expect((error as AppError).getStatus()).toBe(503);
+    expect(error).toBeInstanceOf(QueueUnavailableError);
     await expect(
       replica.jobQueue.addBulk('process-image', [{ payload: image(2) }]),
-    ).rejects.toThrow(AppError);
+    ).rejects.toThrow(QueueUnavailableError);
   });
 
   it('fails its readiness check', async () => {
     const [name, check] = replica.readiness.entries()[0];
     expect(name).toBe('queue');
-    await expect(check({ signal: AbortSignal.timeout(2000) })).rejects.toThrow(AppError);
+    await expect(check({ signal: AbortSignal.timeout(2000) })).rejects.toThrow(
+      QueueUnavailableError,
+    );
   });
 });
 

@@ -1,11 +1,16 @@
-import { HttpStatus } from '@nestjs/common';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { AppError } from '../../src/common/app-error';
 import { AppConfig, StorageConfig } from '../../src/config';
 import { MinioStorage, S3Config } from '../../src/modules/storage/minio.storage';
 import { ObjectNotFoundError, ObjectStorage } from '../../src/modules/storage/object-storage';
+import {
+  ChecksumMismatchError,
+  InvalidObjectKeyError,
+  ObjectTooLargeError,
+  RangeNotSatisfiableError,
+  SizeMismatchError,
+} from '../../src/modules/storage/storage-errors';
 import { bootApp, TestApp } from '../support/app';
 import { sleep } from '../support/eventually';
 import { sha256 } from '../support/hashing';
@@ -112,7 +117,7 @@ describe.each(backends)('ObjectStorage on %s', (_name, open) => {
     const tail = await storage.get('ranges/digits', { start: 7 });
     expect((await readAll(tail.body)).toString()).toBe('789');
     const beyond = await rejection(storage.get('ranges/digits', { start: 10 }));
-    expect((beyond as AppError).getStatus()).toBe(HttpStatus.REQUESTED_RANGE_NOT_SATISFIABLE);
+    expect(beyond).toEqual(new RangeNotSatisfiableError(10));
   });
 
   it('stats, lists by prefix and deletes idempotently', async () => {
@@ -163,8 +168,7 @@ describe.each(backends)('ObjectStorage on %s', (_name, open) => {
         maxBytes: 1500,
       }),
     );
-    expect(error).toBeInstanceOf(AppError);
-    expect((error as AppError).getStatus()).toBe(HttpStatus.PAYLOAD_TOO_LARGE);
+    expect(error).toEqual(new ObjectTooLargeError(1500));
     expect(await storage.stat('limits/big')).toBeNull();
     expect(await backend.leftovers()).toEqual([]);
   });
@@ -177,14 +181,14 @@ describe.each(backends)('ObjectStorage on %s', (_name, open) => {
         expectedSha256: sha256(bytes('other')),
       }),
     );
-    expect((wrongHash as AppError).code).toBe('checksum_mismatch');
+    expect(wrongHash).toBeInstanceOf(ChecksumMismatchError);
     const wrongSize = await rejection(
       storage.put('checks/size', Readable.from([body]), {
         contentType: 'text/plain',
         expectedSize: body.length + 1,
       }),
     );
-    expect((wrongSize as AppError).code).toBe('size_mismatch');
+    expect(wrongSize).toEqual(new SizeMismatchError(body.length + 1, body.length));
     expect(await storage.stat('checks/hash')).toBeNull();
     expect(await storage.stat('checks/size')).toBeNull();
   });
@@ -209,7 +213,7 @@ describe.each(backends)('ObjectStorage on %s', (_name, open) => {
       const error = await rejection(
         storage.put(key, Readable.from([bytes('x')]), { contentType: 'text/plain' }),
       );
-      expect((error as AppError).code).toBe('invalid_object_key');
+      expect(error).toBeInstanceOf(InvalidObjectKeyError);
     },
   );
 
@@ -311,7 +315,7 @@ describe('signed app URLs (local disk)', () => {
 
   it('refuses to list outside its root', async () => {
     const error = await rejection(backend.storage.list('../'));
-    expect((error as AppError).code).toBe('invalid_object_key');
+    expect(error).toBeInstanceOf(InvalidObjectKeyError);
   });
 
   it('answers 415 to a signed upload whose type the app cannot stream', async () => {

@@ -8,20 +8,15 @@ import {
 } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../app-error';
+import { DomainError, DomainErrorKind } from '../domain-error';
 import { dependencyUnavailable, isDependencyOutage } from './dependency-outage';
-import { codeForStatus, ErrorEnvelope } from './error-envelope';
-
-export interface RenderedError {
-  status: number;
-  code: string;
-  message: string;
-  headers: Record<string, string>;
-  details?: Record<string, unknown>;
-}
+import { codeForStatus, ErrorEnvelope, RenderedError } from './error-envelope';
+import { errorShapeFor } from './error-shapes';
 
 /**
  * Renders every error as the envelope `{ error: { code, message, requestId } }`; never a stack.
- * `/v2` (Open Inference Protocol) routes answer `{ error: message }` as that protocol requires.
+ * A route prefix with a shape of its own (`registerErrorShape`) keeps it for errors raised
+ * before its routes run.
  */
 @Catch()
 export class ErrorEnvelopeFilter implements ExceptionFilter {
@@ -31,18 +26,24 @@ export class ErrorEnvelopeFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
-    if (isDependencyOutage(exception)) {
-      // An outage is a state readiness reports, not a fault of this request: no stack.
+    const outage = isDependencyOutage(exception);
+    // An outage is a state readiness reports, not a fault of this request: a 503, no stack.
+    if (outage)
       this.logger.warn(`request ${request.id} met an outage: ${(exception as Error).message}`);
-      replyWithError(request, reply, render(dependencyUnavailable()));
-      return;
-    }
-    const rendered = render(exception);
-    // An AppError is an answer chosen on purpose (e.g. 503 not_ready); anything else is a fault.
-    if (rendered.status >= 500 && !(exception instanceof AppError)) {
+    const rendered = render(outage ? dependencyUnavailable() : exception);
+    // An AppError or DomainError is an answer chosen on purpose (e.g. 503 not_ready); anything
+    // else is a fault.
+    const chosen = exception instanceof AppError || exception instanceof DomainError;
+    if (rendered.status >= 500 && !chosen && !outage) {
       this.logger.error({ err: exception, requestId: request.id }, 'request failed');
     }
-    replyWithError(request, reply, rendered);
+    reply.status(rendered.status).headers(rendered.headers);
+    reply.send(this.body(rendered, request));
+  }
+
+  /** The error's body: a controller that speaks another protocol filters with its own. */
+  protected body(rendered: RenderedError, request: FastifyRequest): unknown {
+    return errorBody(rendered, request.url, request.id);
   }
 }
 
@@ -56,18 +57,33 @@ export function replyWithError(
   reply.send(errorBody(rendered, request.url, request.id));
 }
 
-export function errorBody(
-  rendered: RenderedError,
-  url: string,
+export function errorBody(rendered: RenderedError, url: string, requestId: string): unknown {
+  const shape = errorShapeFor(url);
+  return shape ? shape(rendered) : envelope(rendered, requestId);
+}
+
+export function envelope(
+  { code, message, details }: RenderedError,
   requestId: string,
-): ErrorEnvelope | { error: string } {
-  if (isInferenceProtocolRoute(url)) return { error: rendered.message };
-  const { code, message, details } = rendered;
+): ErrorEnvelope {
   return { error: { code, message, requestId, ...(details && { details }) } };
 }
 
-function isInferenceProtocolRoute(url: string): boolean {
-  return url === '/v2' || url.startsWith('/v2/') || url.startsWith('/v2?');
+/** The HTTP answer to what a port or service refused in its own terms. */
+const STATUS_BY_KIND: Record<DomainErrorKind, HttpStatus> = {
+  invalid: HttpStatus.BAD_REQUEST,
+  too_large: HttpStatus.PAYLOAD_TOO_LARGE,
+  unprocessable: HttpStatus.UNPROCESSABLE_ENTITY,
+  range_not_satisfiable: HttpStatus.REQUESTED_RANGE_NOT_SATISFIABLE,
+  unavailable: HttpStatus.SERVICE_UNAVAILABLE,
+};
+
+function renderDomainError({ kind, code, message, details }: DomainError): RenderedError {
+  const headers: Record<string, string> = {};
+  if (kind === 'unavailable') headers['Retry-After'] = '5';
+  if (kind === 'range_not_satisfiable')
+    headers['Content-Range'] = `bytes */${String(details?.size)}`;
+  return { status: STATUS_BY_KIND[kind], code, message, headers, details };
 }
 
 export function render(exception: unknown): RenderedError {
@@ -75,6 +91,7 @@ export function render(exception: unknown): RenderedError {
     const { code, message, headers, details } = exception;
     return { status: exception.getStatus(), code, message, headers, details };
   }
+  if (exception instanceof DomainError) return renderDomainError(exception);
   if (exception instanceof HttpException) {
     const status = exception.getStatus();
     return { status, code: codeForStatus(status), message: messageOf(exception), headers: {} };

@@ -5,6 +5,15 @@ export interface ErrorEnvelope {
   error: { code: string; message: string; requestId: string; details?: Record<string, unknown> };
 }
 
+/** An error as the API answers it, before it takes the shape of its route. */
+export interface RenderedError {
+  status: number;
+  code: string;
+  message: string;
+  headers: Record<string, string>;
+  details?: Record<string, unknown>;
+}
+
 /** Codes for errors that carry no code of their own (framework and parser errors). */
 const CODES_BY_STATUS: Partial<Record<number, string>> = {
   [HttpStatus.BAD_REQUEST]: 'bad_request',

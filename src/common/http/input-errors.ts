@@ -41,3 +41,30 @@ export function invalidMultipart(why: string): AppError {
     `Malformed multipart form: ${why}`,
   );
 }
+
+/** A 400 with its own machine code, for input a route cannot take. */
+export function badRequest(code: string, message: string): AppError {
+  return new AppError(HttpStatus.BAD_REQUEST, code, message);
+}
+
+export function emptyFile(): AppError {
+  return badRequest('empty_file', 'The file is empty');
+}
+
+/** A file of a form or a raw body over the route's limit; `noun` says what the route takes. */
+export function fileTooLarge(maxBytes: number, noun = 'A file'): AppError {
+  return new AppError(
+    HttpStatus.PAYLOAD_TOO_LARGE,
+    'payload_too_large',
+    `${noun} may have at most ${maxBytes} bytes`,
+  );
+}
+
+/** A raw body whose declared Content-Type is no supported image type. */
+export function unsupportedImageType(contentType: string): AppError {
+  return new AppError(
+    HttpStatus.UNSUPPORTED_MEDIA_TYPE,
+    'unsupported_image_type',
+    `${contentType} is not a supported image type`,
+  );
+}

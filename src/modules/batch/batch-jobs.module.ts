@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { ModelModule } from '../model/model.module';
+import { ModelModule } from '../model';
 import { ComputeEmbeddingsJob } from './jobs/compute-embeddings.job';
 import { ImageChunks } from './jobs/image-chunks';
 

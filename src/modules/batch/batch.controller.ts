@@ -9,9 +9,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { AppError } from '../../common/app-error';
-import { CurrentPrincipal, RequireScopes } from '../gateway/auth/auth.decorators';
-import type { Principal } from '../gateway/auth/principal';
-import { RateLimit } from '../gateway/rate-limit/rate-limit.decorator';
+import { CurrentPrincipal, RequireScopes, RateLimit, type Principal } from '../gateway';
 import { BatchRunRecord, BatchRunRepository } from '../persistence';
 import { BatchLauncher } from './batch-launcher';
 import {

@@ -18,7 +18,7 @@ import {
   Schedule,
 } from './job-queue';
 import { QueueName, QueuePayloads } from './queues';
-import { queueUnavailable } from './queue-unavailable';
+import { QueueUnavailableError } from './queue-unavailable';
 
 export interface BullMqSettings {
   redis: RedisConfig;
@@ -231,13 +231,13 @@ export class BullMqJobQueue extends JobQueue implements OnModuleDestroy {
   /** Runs a producer command; Redis being unreachable becomes a 503 the caller can act on. */
   private async produce<T>(command: () => Promise<T>): Promise<T> {
     // Not even sent while disconnected: the answer is known, and sending would leave a timer.
-    if (this.producer.status !== 'ready') throw queueUnavailable();
+    if (this.producer.status !== 'ready') throw new QueueUnavailableError();
     try {
       return await command();
     } catch (error) {
       if (!this.isUnavailable(error)) throw error;
       this.reportDown(error as Error);
-      throw queueUnavailable();
+      throw new QueueUnavailableError();
     }
   }
 

@@ -17,7 +17,7 @@ import {
   Schedule,
 } from './job-queue';
 import { QueueName, QueuePayloads } from './queues';
-import { queueUnavailable } from './queue-unavailable';
+import { QueueUnavailableError } from './queue-unavailable';
 
 type QueueSettings = AppConfig['queue'];
 
@@ -45,7 +45,7 @@ export class InProcessJobQueue extends JobQueue implements OnModuleDestroy {
     payload: QueuePayloads[Q],
     options: JobOptions = {},
   ): Promise<string> {
-    if (this.closed) throw queueUnavailable();
+    if (this.closed) throw new QueueUnavailableError();
     if (options.jobId !== undefined) assertJobId(options.jobId);
     return this.queue(queue).add(payload, {
       jobId: options.jobId,
@@ -55,7 +55,7 @@ export class InProcessJobQueue extends JobQueue implements OnModuleDestroy {
   }
 
   async addBulk<Q extends QueueName>(queue: Q, jobs: NewJob<Q>[]): Promise<string[]> {
-    if (this.closed) throw queueUnavailable();
+    if (this.closed) throw new QueueUnavailableError();
     for (const { options } of jobs) if (options?.jobId !== undefined) assertJobId(options.jobId);
     return Promise.all(jobs.map(({ payload, options }) => this.add(queue, payload, options)));
   }
@@ -65,7 +65,7 @@ export class InProcessJobQueue extends JobQueue implements OnModuleDestroy {
     parent: FlowJob<P>,
     children: FlowJob<C>[],
   ): Promise<string> {
-    if (this.closed) throw queueUnavailable();
+    if (this.closed) throw new QueueUnavailableError();
     for (const job of [parent, ...children]) {
       if (job.options?.jobId !== undefined) assertJobId(job.options.jobId);
     }
@@ -126,7 +126,7 @@ export class InProcessJobQueue extends JobQueue implements OnModuleDestroy {
     schedule: Schedule,
     payload: QueuePayloads[Q],
   ): Promise<void> {
-    if (this.closed) throw queueUnavailable();
+    if (this.closed) throw new QueueUnavailableError();
     assertJobId(schedulerId);
     const key = `${queue}/${schedulerId}`;
     clearTimeout(this.schedules.get(key));
@@ -154,7 +154,7 @@ export class InProcessJobQueue extends JobQueue implements OnModuleDestroy {
   }
 
   async ping(): Promise<void> {
-    if (this.closed) throw queueUnavailable();
+    if (this.closed) throw new QueueUnavailableError();
   }
 
   async close(): Promise<void> {

@@ -69,7 +69,7 @@ export type Schedule = { everyMs: number } | { cron: string };
 
 /**
  * Named job queues, one payload type per queue (see `QueuePayloads`): BullMQ on Redis, or
- * in-process on the embedded default. Producer calls reject with a 503 `AppError`
+ * in-process on the embedded default. Producer calls reject with `QueueUnavailableError`
  * ('queue_unavailable') when the queue cannot take the work right now, so the caller can
  * answer 503 or leave the work to a reconciler.
  */

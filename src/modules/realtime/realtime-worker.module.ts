@@ -1,5 +1,5 @@
 import { Module } from '@nestjs/common';
-import { ModelModule } from '../model/model.module';
+import { ModelModule } from '../model';
 import { ImagePipeline } from './pipeline/image-pipeline';
 import { ProcessImageConsumer } from './pipeline/process-image.consumer';
 import { RealtimeCoreModule } from './realtime-core.module';

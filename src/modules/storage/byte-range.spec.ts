@@ -1,6 +1,5 @@
-import { HttpStatus } from '@nestjs/common';
-import { AppError } from '../../common/app-error';
 import { parseRangeHeader, resolveRange } from './byte-range';
+import { RangeNotSatisfiableError } from './storage-errors';
 
 describe('parseRangeHeader', () => {
   it.each([
@@ -24,15 +23,7 @@ describe('resolveRange', () => {
     expect(resolveRange({ start: 4 }, 10)).toEqual({ start: 4, end: 9 });
   });
 
-  it.each([{ start: 10 }, { start: 5, end: 4 }])('answers 416 for %j', (range) => {
-    let error: unknown;
-    try {
-      resolveRange(range, 10);
-    } catch (thrown) {
-      error = thrown;
-    }
-    expect(error).toBeInstanceOf(AppError);
-    expect((error as AppError).getStatus()).toBe(HttpStatus.REQUESTED_RANGE_NOT_SATISFIABLE);
-    expect((error as AppError).headers['Content-Range']).toBe('bytes */10');
+  it.each([{ start: 10 }, { start: 5, end: 4 }])('refuses %j as not satisfiable', (range) => {
+    expect(() => resolveRange(range, 10)).toThrow(new RangeNotSatisfiableError(10));
   });
 });

@@ -1,6 +1,5 @@
-import { HttpStatus } from '@nestjs/common';
-import { AppError } from '../../common/app-error';
 import { ByteRange } from './object-storage';
+import { RangeNotSatisfiableError } from './storage-errors';
 
 /** `Range: bytes=a-b`, `bytes=a-` or `bytes=-n` (one range; anything else is ignored, as HTTP allows). */
 export function parseRangeHeader(header: string | undefined, size: number): ByteRange | undefined {
@@ -10,18 +9,11 @@ export function parseRangeHeader(header: string | undefined, size: number): Byte
   return { start: Number(match[1]), end: match[2] === '' ? undefined : Number(match[2]) };
 }
 
-/** The inclusive range actually served, clipped to the object; 416 when it starts past the end. */
+/** The inclusive range actually served, clipped to the object; `RangeNotSatisfiableError` when it starts past the end. */
 export function resolveRange(range: ByteRange, size: number): { start: number; end: number } {
   const end = Math.min(range.end ?? size - 1, size - 1);
   if (range.start >= size || range.start > end) {
-    throw new AppError(
-      HttpStatus.REQUESTED_RANGE_NOT_SATISFIABLE,
-      'range_not_satisfiable',
-      `The object has ${size} bytes`,
-      {
-        headers: { 'Content-Range': `bytes */${size}` },
-      },
-    );
+    throw new RangeNotSatisfiableError(size);
   }
   return { start: range.start, end };
 }

@@ -1,8 +1,7 @@
-import { HttpStatus } from '@nestjs/common';
 import { createHash } from 'node:crypto';
 import { Transform, TransformCallback } from 'node:stream';
-import { AppError } from '../../common/app-error';
 import { PutOptions } from './object-storage';
+import { ChecksumMismatchError, ObjectTooLargeError, SizeMismatchError } from './storage-errors';
 
 /** Counts and hashes the bytes passing through, and fails the stream past `maxBytes`. */
 export class HashingLimit extends Transform {
@@ -16,7 +15,7 @@ export class HashingLimit extends Transform {
   override _transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback): void {
     this.size += chunk.length;
     if (this.size > this.maxBytes) {
-      done(tooLarge(this.maxBytes));
+      done(new ObjectTooLargeError(this.maxBytes));
       return;
     }
     this.hash.update(chunk);
@@ -30,26 +29,10 @@ export class HashingLimit extends Transform {
   /** After the stream ended: the size and checksum the caller expected, if any. */
   assertExpected({ expectedSize, expectedSha256 }: PutOptions, sha256: string): void {
     if (expectedSize !== undefined && this.size !== expectedSize) {
-      throw new AppError(
-        HttpStatus.UNPROCESSABLE_ENTITY,
-        'size_mismatch',
-        `Expected ${expectedSize} bytes, got ${this.size}`,
-      );
+      throw new SizeMismatchError(expectedSize, this.size);
     }
     if (expectedSha256 !== undefined && sha256 !== expectedSha256.toLowerCase()) {
-      throw new AppError(
-        HttpStatus.UNPROCESSABLE_ENTITY,
-        'checksum_mismatch',
-        'The bytes do not match the given sha256',
-      );
+      throw new ChecksumMismatchError();
     }
   }
-}
-
-export function tooLarge(maxBytes: number): AppError {
-  return new AppError(
-    HttpStatus.PAYLOAD_TOO_LARGE,
-    'payload_too_large',
-    `The object is larger than ${maxBytes} bytes`,
-  );
 }

@@ -1,5 +1,4 @@
-import { HttpStatus } from '@nestjs/common';
-import { AppError } from '../../common/app-error';
+import { InvalidObjectKeyError } from './storage-errors';
 
 const SEGMENT = /^[A-Za-z0-9_][A-Za-z0-9._=-]*$/;
 const MAX_KEY_LENGTH = 512;
@@ -12,10 +11,6 @@ const MAX_KEY_LENGTH = 512;
 export function assertValidKey(key: string): void {
   const segments = key.split('/');
   if (key.length === 0 || key.length > MAX_KEY_LENGTH || !segments.every((s) => SEGMENT.test(s))) {
-    throw new AppError(
-      HttpStatus.BAD_REQUEST,
-      'invalid_object_key',
-      `Invalid object key: ${JSON.stringify(key)}`,
-    );
+    throw new InvalidObjectKeyError(key);
   }
 }

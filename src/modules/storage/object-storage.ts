@@ -2,11 +2,11 @@ import type { Readable } from 'node:stream';
 
 export interface PutOptions {
   contentType: string;
-  /** Refuse (413, nothing stored) past this many bytes. */
+  /** Refuse (`ObjectTooLargeError`, nothing stored) past this many bytes. */
   maxBytes?: number;
-  /** Refuse (422, nothing stored) unless exactly this many bytes arrive. */
+  /** Refuse (`SizeMismatchError`, nothing stored) unless exactly this many bytes arrive. */
   expectedSize?: number;
-  /** Refuse (422, nothing stored) unless the bytes hash to this (hex SHA-256). */
+  /** Refuse (`ChecksumMismatchError`, nothing stored) unless the bytes hash to this (hex SHA-256). */
   expectedSha256?: string;
 }
 
@@ -78,7 +78,7 @@ export class ObjectNotFoundError extends Error {
 export abstract class ObjectStorage {
   abstract put(key: string, body: Readable, options: PutOptions): Promise<StoredObject>;
 
-  /** Throws `ObjectNotFoundError`; a range past the end throws a 416 `AppError`. */
+  /** Throws `ObjectNotFoundError`; a range past the end throws `RangeNotSatisfiableError`. */
   abstract get(key: string, range?: ByteRange): Promise<ObjectRead>;
 
   /** `null` when there is no such object. */

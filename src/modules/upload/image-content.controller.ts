@@ -10,9 +10,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { CurrentPrincipal, RequireScopes } from '../gateway/auth/auth.decorators';
-import { hasScope, type Principal } from '../gateway/auth/principal';
-import { RateLimit } from '../gateway/rate-limit/rate-limit.decorator';
+import { CurrentPrincipal, RequireScopes, hasScope, type Principal, RateLimit } from '../gateway';
 import { DeliveryQuery, wantsInline } from './dto/delivery.query';
 import { ImageDeliveryService, ImageVariant } from './image-delivery.service';
 

@@ -22,9 +22,7 @@ import {
   ApiBearerAuth,
 } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { CurrentPrincipal, RequireScopes } from '../gateway/auth/auth.decorators';
-import type { Principal } from '../gateway/auth/principal';
-import { RateLimit } from '../gateway/rate-limit/rate-limit.decorator';
+import { CurrentPrincipal, RequireScopes, type Principal, RateLimit } from '../gateway';
 import { DirectUploadService } from './direct-upload.service';
 import { ImagePageResource, ImageResource, UploadedImageResource } from './dto/image.resource';
 import { ListImagesQuery } from './dto/list-images.query';

@@ -10,6 +10,7 @@ import {
   ObjectStorage,
   SignedUrl,
 } from '../storage/object-storage';
+import { ChecksumMismatchError, SizeMismatchError } from '../storage/storage-errors';
 import { CreateUploadDto } from './dto/create-upload.dto';
 import { DuplicateImages, UploadOutcome } from './duplicate-images';
 import { imageTypeOf, isSupportedImageType, normalizeContentType } from './image-bytes';
@@ -18,11 +19,9 @@ import { checkLabel, checkMetadata } from './image-metadata';
 import { ProcessingEnqueuer } from './processing-enqueuer';
 import { digestStoredObject } from './stored-object-digest';
 import {
-  checksumMismatch,
   completionInProgress,
   emptyFile,
   imageNotFound,
-  sizeMismatch,
   unsupportedImageType,
   uploadedWithAnotherType,
   uploadIncomplete,
@@ -191,7 +190,7 @@ export class PresignedUploadService {
     checkStoredAsDeclared(image, copied);
     const { head, sha256 } = await digestStoredObject(this.storage, target);
     imageTypeOf(head, image.contentType ?? undefined);
-    if (image.declaredSha256 && sha256 !== image.declaredSha256) throw checksumMismatch();
+    if (image.declaredSha256 && sha256 !== image.declaredSha256) throw new ChecksumMismatchError();
     return sha256;
   }
 
@@ -205,7 +204,10 @@ export class PresignedUploadService {
     target: string,
     error: unknown,
   ): Promise<void> {
-    const rejected = error instanceof AppError && REJECTING_STATUSES.has(error.getStatus());
+    const rejected =
+      (error instanceof AppError && REJECTING_STATUSES.has(error.getStatus())) ||
+      error instanceof SizeMismatchError ||
+      error instanceof ChecksumMismatchError;
     await this.storage.delete(target);
     if (rejected && (await this.images.abandonUpload(image.id, token))) {
       await this.storage.delete(image.storageKey);
@@ -219,5 +221,6 @@ function checkStoredAsDeclared(image: ImageRecord, stored: ObjectStat): void {
   if (normalizeContentType(stored.contentType) !== image.contentType) {
     throw uploadedWithAnotherType();
   }
-  if (stored.size !== image.sizeBytes) throw sizeMismatch(image.sizeBytes ?? 0, stored.size);
+  if (stored.size !== image.sizeBytes)
+    throw new SizeMismatchError(image.sizeBytes ?? 0, stored.size);
 }

@@ -1,21 +1,12 @@
 import { HttpStatus } from '@nestjs/common';
 import { AppError } from '../../common/app-error';
+import { badRequest, fileTooLarge } from '../../common/http/input-errors';
+
+export { emptyFile, unsupportedImageType } from '../../common/http/input-errors';
 
 /** Unknown and foreign ids answer alike, so ids cannot be probed. */
 export function imageNotFound(): AppError {
   return new AppError(HttpStatus.NOT_FOUND, 'image_not_found', 'No such image');
-}
-
-export function emptyFile(): AppError {
-  return new AppError(HttpStatus.BAD_REQUEST, 'empty_file', 'The file is empty');
-}
-
-export function unsupportedImageType(contentType: string): AppError {
-  return new AppError(
-    HttpStatus.UNSUPPORTED_MEDIA_TYPE,
-    'unsupported_image_type',
-    `${contentType} is not a supported image type`,
-  );
 }
 
 export function contentTypeMismatch(declared: string, actual: string): AppError {
@@ -24,34 +15,6 @@ export function contentTypeMismatch(declared: string, actual: string): AppError 
     'content_type_mismatch',
     `Declared ${declared}, but the bytes are ${actual}`,
   );
-}
-
-export function sizeMismatch(declared: number, actual: number): AppError {
-  return new AppError(
-    HttpStatus.UNPROCESSABLE_ENTITY,
-    'size_mismatch',
-    `Declared ${declared} bytes, but ${actual} arrived`,
-  );
-}
-
-export function checksumMismatch(): AppError {
-  return new AppError(
-    HttpStatus.UNPROCESSABLE_ENTITY,
-    'checksum_mismatch',
-    'The bytes do not match the declared sha256',
-  );
-}
-
-export function uploadTooLarge(maxBytes: number): AppError {
-  return new AppError(
-    HttpStatus.PAYLOAD_TOO_LARGE,
-    'payload_too_large',
-    `Images may have at most ${maxBytes} bytes`,
-  );
-}
-
-export function badUpload(code: string, message: string): AppError {
-  return new AppError(HttpStatus.BAD_REQUEST, code, message);
 }
 
 /** A presigned upload stored under another type than the one its link was made for. */
@@ -80,3 +43,10 @@ export function completionInProgress(): AppError {
     { headers: { 'Retry-After': '5' } },
   );
 }
+
+export function uploadTooLarge(maxBytes: number): AppError {
+  return fileTooLarge(maxBytes, 'An image');
+}
+
+/** A 400 of the upload routes (the codes are upload's own). */
+export const badUpload = badRequest;

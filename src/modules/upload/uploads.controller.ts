@@ -9,9 +9,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { CurrentPrincipal, RequireScopes } from '../gateway/auth/auth.decorators';
-import type { Principal } from '../gateway/auth/principal';
-import { RateLimit } from '../gateway/rate-limit/rate-limit.decorator';
+import { CurrentPrincipal, RequireScopes, type Principal, RateLimit } from '../gateway';
 import { CreateUploadDto } from './dto/create-upload.dto';
 import { UploadedImageResource } from './dto/image.resource';
 import { UploadLinkResource } from './dto/upload-link.resource';

@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { z } from 'zod';
-import { BACKBONE_NAME } from '../../model/registry/bundled-model';
-import { ModelRuntime } from '../../model/runtime';
+import { BACKBONE_NAME, ModelRuntime } from '../../model';
 import { BatchCounters, EmbeddingRepository, ImageScanRepository } from '../../persistence';
 import {
   BatchChunkContext,

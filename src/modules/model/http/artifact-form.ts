@@ -1,9 +1,8 @@
 import type { FastifyRequest } from 'fastify';
-import { formParts } from '../../../common/http/multipart/form-parts';
+import { badRequest, fileTooLarge } from '../../../common/http/input-errors';
+import { asFormError, formParts } from '../../../common/http/multipart/form-parts';
 import { maxFormBytes } from '../../../common/http/multipart/multipart-support';
 import { boundedText } from '../../../common/http/text-fields';
-import { asUploadError } from '../../upload/multipart/image-form';
-import { badUpload } from '../../upload/upload-errors';
 import type { ArtifactFile, NewVersionRequest } from '../model-registry';
 
 const TEXT_FIELDS = ['labels', 'task', 'description'] as const;
@@ -21,7 +20,7 @@ export async function receiveArtifactForm(
   maxFileBytes: number,
 ): Promise<NewVersionRequest> {
   if (!request.isMultipart()) {
-    throw badUpload('multipart_required', 'Send multipart/form-data with the artifact files');
+    throw badRequest('multipart_required', 'Send multipart/form-data with the artifact files');
   }
   const files: ArtifactFile[] = [];
   const fields: Partial<Record<TextField, string>> = {};
@@ -34,17 +33,17 @@ export async function receiveArtifactForm(
       if (part.type === 'file') {
         if (!part.filename) {
           part.file.resume();
-          throw badUpload('filename_required', 'Every artifact file needs a filename');
+          throw badRequest('filename_required', 'Every artifact file needs a filename');
         }
         files.push({ name: part.filename, bytes: await part.toBuffer() });
       } else if ((TEXT_FIELDS as readonly string[]).includes(part.fieldname)) {
         fields[part.fieldname as TextField] = String(part.value);
       } else {
-        throw badUpload('unexpected_field', `Unknown form field ${part.fieldname}`);
+        throw badRequest('unexpected_field', `Unknown form field ${part.fieldname}`);
       }
     }
   } catch (error) {
-    throw asUploadError(error, maxFileBytes);
+    throw asFormError(error, () => fileTooLarge(maxFileBytes, 'An artifact file'));
   }
   const { labels, task, description } = fields;
   return {
@@ -62,6 +61,6 @@ function parseLabels(text: string): string[] {
   try {
     return JSON.parse(text) as string[];
   } catch {
-    throw badUpload('invalid_labels', 'labels must be a JSON array of label names');
+    throw badRequest('invalid_labels', 'labels must be a JSON array of label names');
   }
 }

@@ -1,4 +1,14 @@
-import { Controller, Get, HttpCode, HttpStatus, Param, Post, Req, Res } from '@nestjs/common';
+import {
+  Controller,
+  Get,
+  HttpCode,
+  HttpStatus,
+  Param,
+  Post,
+  Req,
+  Res,
+  UseFilters,
+} from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiBody,
@@ -15,8 +25,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { BodyLimitRouteConfig } from '../../../common/http/route-body-limit';
 import { AppConfig } from '../../../config';
 import { Public } from '../../../common/http/public.decorator';
-import { RequireScopes } from '../../gateway/auth/auth.decorators';
-import { RateLimit } from '../../gateway/rate-limit/rate-limit.decorator';
+import { RequireScopes, RateLimit } from '../../gateway';
 import { ModelRegistry } from '../model-registry';
 import { ModelServer } from '../model-server';
 import { InferenceErrorDto } from './dto/inference-error.dto';
@@ -26,6 +35,7 @@ import { ModelMetadataDto } from './dto/model-metadata.dto';
 import { ModelReadyDto, ServerLiveDto, ServerReadyDto } from './dto/readiness.dto';
 import { ServerMetadataDto } from './dto/server-metadata.dto';
 import { INFERENCE_HEADER_LENGTH, readInferenceBody } from './inference-protocol/inference-body';
+import { InferenceProtocolErrorFilter } from './inference-protocol/inference-protocol-error.filter';
 import { parseInferenceRequest } from './inference-protocol/inference-request';
 import {
   binaryInferenceResponse,
@@ -54,9 +64,10 @@ const INFER_DESCRIPTION =
 /**
  * The Open Inference Protocol (KServe V2) over REST. Health and metadata are public, as on
  * KServe and Triton; inference needs the `predict` scope. Errors answer `{ "error": "..." }`
- * (the error filter's shape for `/v2`).
+ * (`InferenceProtocolErrorFilter`).
  */
 @ApiTags('inference protocol (v2)')
+@UseFilters(InferenceProtocolErrorFilter)
 @ApiDefaultResponse({ type: InferenceErrorDto, description: 'Any error.' })
 @Controller('v2')
 export class InferenceProtocolController {

@@ -1,7 +1,12 @@
 import { Module } from '@nestjs/common';
+import { registerErrorShape } from '../../../common/http/error-shapes';
 import { MultipartModule } from '../../../common/http/multipart/multipart.module';
 import { ModelModule } from '../model.module';
 import { InferenceProtocolController } from './inference-protocol.controller';
+import {
+  INFERENCE_PROTOCOL_PREFIX,
+  inferenceProtocolError,
+} from './inference-protocol/inference-protocol-error.filter';
 import { ModelsController } from './models.controller';
 import { PredictController } from './predict.controller';
 
@@ -13,4 +18,9 @@ import { PredictController } from './predict.controller';
   imports: [ModelModule, MultipartModule],
   controllers: [PredictController, ModelsController, InferenceProtocolController],
 })
-export class ModelHttpModule {}
+export class ModelHttpModule {
+  constructor() {
+    // Errors raised before a /v2 route runs (a hook, an unknown path) speak the protocol too.
+    registerErrorShape(INFERENCE_PROTOCOL_PREFIX, inferenceProtocolError);
+  }
+}

@@ -11,8 +11,7 @@ import {
 } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { AppConfig } from '../../../config';
-import { RequireScopes } from '../../gateway/auth/auth.decorators';
-import { RateLimit } from '../../gateway/rate-limit/rate-limit.decorator';
+import { RequireScopes, RateLimit } from '../../gateway';
 import { ModelRegistry } from '../model-registry';
 import { MAX_DESCRIPTION_LENGTH, MAX_TASK_LENGTH, receiveArtifactForm } from './artifact-form';
 import {

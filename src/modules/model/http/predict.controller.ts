@@ -10,8 +10,7 @@ import {
 } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import { AppConfig } from '../../../config';
-import { RequireScopes } from '../../gateway/auth/auth.decorators';
-import { RateLimit } from '../../gateway/rate-limit/rate-limit.decorator';
+import { RequireScopes, RateLimit } from '../../gateway';
 import { ModelServer } from '../model-server';
 import { PredictQuery } from './dto/predict.query';
 import { PredictResponse } from './dto/prediction.resource';

@@ -4,13 +4,16 @@ import { formParts } from '../../../common/http/multipart/form-parts';
 import { assertSupportedImage } from '../../../common/images/image-type';
 import { maxFormBytes } from '../../../common/http/multipart/multipart-support';
 import { readLimited } from '../../../common/http/read-limited';
-import { asUploadError, FILE_FIELD } from '../../upload/multipart/image-form';
 import {
-  badUpload,
+  badRequest,
   emptyFile,
+  fileTooLarge,
   unsupportedImageType,
-  uploadTooLarge,
-} from '../../upload/upload-errors';
+} from '../../../common/http/input-errors';
+import {
+  asImageFormError,
+  IMAGE_FILE_FIELD,
+} from '../../../common/http/multipart/image-form-field';
 
 /**
  * The image of a predict request, whole in memory (the model decodes it at once): the `file`
@@ -36,18 +39,18 @@ async function imageFromForm(request: FastifyRequest, maxBytes: number): Promise
     });
     for await (const part of parts) {
       if (part.type === 'field') {
-        throw badUpload('unexpected_field', `Unknown form field ${part.fieldname}`);
+        throw badRequest('unexpected_field', `Unknown form field ${part.fieldname}`);
       }
-      if (part.fieldname !== FILE_FIELD || image) {
+      if (part.fieldname !== IMAGE_FILE_FIELD || image) {
         part.file.resume();
-        throw badUpload('unexpected_file', `Send one file, in the field "${FILE_FIELD}"`);
+        throw badRequest('unexpected_file', `Send one file, in the field "${IMAGE_FILE_FIELD}"`);
       }
       image = await part.toBuffer();
     }
   } catch (error) {
-    throw asUploadError(error, maxBytes);
+    throw asImageFormError(error, maxBytes);
   }
-  if (!image) throw badUpload('file_required', `The form has no "${FILE_FIELD}" file`);
+  if (!image) throw badRequest('file_required', `The form has no "${IMAGE_FILE_FIELD}" file`);
   return image;
 }
 
@@ -56,6 +59,7 @@ function imageFromBody(request: FastifyRequest, maxBytes: number): Promise<Buffe
   if (!(request.body instanceof Readable)) {
     throw unsupportedImageType(request.headers['content-type'] ?? 'unknown');
   }
-  if (Number(request.headers['content-length']) > maxBytes) throw uploadTooLarge(maxBytes);
-  return readLimited(request.body, maxBytes, () => uploadTooLarge(maxBytes));
+  if (Number(request.headers['content-length']) > maxBytes)
+    throw fileTooLarge(maxBytes, 'An image');
+  return readLimited(request.body, maxBytes, () => fileTooLarge(maxBytes, 'An image'));
 }

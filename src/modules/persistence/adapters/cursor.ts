@@ -1,5 +1,4 @@
-import { HttpStatus } from '@nestjs/common';
-import { AppError } from '../../../common/app-error';
+import { InvalidCursorError } from '../domain/errors';
 import { isUuid } from './ids';
 
 /** The position after a row in (created_at desc, id desc) order. */
@@ -16,7 +15,7 @@ export function decodeCursor(cursor: string): Position {
   const [time, id, ...rest] = Buffer.from(cursor, 'base64url').toString().split('|');
   const createdAt = new Date(time ?? '');
   if (rest.length || !id || !isUuid(id) || Number.isNaN(createdAt.getTime())) {
-    throw new AppError(HttpStatus.BAD_REQUEST, 'invalid_cursor', 'The cursor is not one we gave');
+    throw new InvalidCursorError();
   }
   return { createdAt, id };
 }

@@ -1,3 +1,5 @@
+import { DomainError } from '../../../common/domain-error';
+
 /** A create or update would break a uniqueness rule (e.g. the same sha256 twice for an owner). */
 export class DuplicateRecordError extends Error {
   override readonly name = 'DuplicateRecordError';
@@ -20,5 +22,15 @@ export class RecordNotFoundError extends Error {
     readonly key: string,
   ) {
     super(`No ${entity} ${key}`);
+  }
+}
+
+/** A page cursor this API did not hand out (or one of another listing). */
+export class InvalidCursorError extends DomainError {
+  override readonly name = 'InvalidCursorError';
+  readonly kind = 'invalid';
+
+  constructor() {
+    super('invalid_cursor', 'The cursor is not one we gave');
   }
 }

@@ -112,7 +112,7 @@ export abstract class ImageRepository {
 
   abstract findByIdForOwner(id: string, ownerId: string): Promise<ImageRecord | null>;
 
-  /** Newest first (created_at desc, id desc). Throws a 400 `AppError` on a foreign cursor. */
+  /** Newest first (created_at desc, id desc). Throws `InvalidCursorError` on a foreign cursor. */
   abstract findForOwner(ownerId: string, query: ImageQuery): Promise<Page<ImageRecord>>;
 
   abstract findBySha256ForOwner(ownerId: string, sha256: string): Promise<ImageRecord | null>;

@@ -1,8 +1,7 @@
 import { Controller, Get, HttpCode, HttpStatus, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { AppError } from '../../../common/app-error';
-import { RequireScopes } from '../../gateway/auth/auth.decorators';
-import { RateLimit } from '../../gateway/rate-limit/rate-limit.decorator';
+import { RequireScopes, RateLimit } from '../../gateway';
 import { JobQueue } from '../../queue/job-queue';
 import { QUEUE_NAMES, QueueName } from '../../queue/queues';
 import { JobPageResource, JobResource, ListJobsQuery, RetriedJobResource } from './admin-jobs.dto';

@@ -9,9 +9,7 @@ import {
 } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../../../common/app-error';
-import { CurrentPrincipal, RequireScopes } from '../../gateway/auth/auth.decorators';
-import type { Principal } from '../../gateway/auth/principal';
-import { RateLimit } from '../../gateway/rate-limit/rate-limit.decorator';
+import { CurrentPrincipal, RequireScopes, type Principal, RateLimit } from '../../gateway';
 import { ImageRepository } from '../../persistence';
 import { ImageEventStreams } from './image-event-streams';
 

@@ -1,6 +1,6 @@
 import sharp from 'sharp';
 import { MAX_INPUT_PIXELS } from '../../../common/images/pixel-limit';
-import { INPUT_SIZE, PIXELS_PER_IMAGE } from '../../model/runtime';
+import { INPUT_SIZE, PIXELS_PER_IMAGE } from '../../model';
 import { asUndecodable, CleanedImage, THUMBNAIL_MAX_SIDE } from './image-cleaner';
 
 /** An upload decoded once: its derivative and the model's input, both from the same pixels. */

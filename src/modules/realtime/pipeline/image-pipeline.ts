@@ -2,7 +2,7 @@ import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Readable } from 'node:stream';
 import { DERIVATIVE_CONTENT_TYPE, derivativeKey } from '../../../common/images/derivative';
 import { AppConfig } from '../../../config';
-import { ImageModelAnalysis, ModelServer } from '../../model/model-server';
+import { ImageModelAnalysis, ModelServer } from '../../model';
 import {
   ImageProcessingRepository,
   ImageRecord,

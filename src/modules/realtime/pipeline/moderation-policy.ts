@@ -1,7 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { AppConfig, ConfigError } from '../../../config';
-import { VersionPrediction } from '../../model/model-server';
-import { MODERATION_LABELS, MODERATION_MODEL } from '../../model/runtime';
+import { VersionPrediction, MODERATION_LABELS, MODERATION_MODEL } from '../../model';
 
 /**
  * MODERATION_QUARANTINE: an image is quarantined when the `moderation` model scores one of

@@ -1,9 +1,13 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
-import { AuthErrors } from '../../gateway/auth/auth-errors';
-import { CurrentPrincipal, RequireScopes } from '../../gateway/auth/auth.decorators';
-import { hasScope, type Principal } from '../../gateway/auth/principal';
-import { RateLimit } from '../../gateway/rate-limit/rate-limit.decorator';
+import {
+  AuthErrors,
+  CurrentPrincipal,
+  RequireScopes,
+  hasScope,
+  type Principal,
+  RateLimit,
+} from '../../gateway';
 import { StatsQuery } from './stats.query';
 import { StatsResource } from './stats.resource';
 import { StatsService } from './stats.service';

@@ -8,9 +8,7 @@ import {
   ApiSecurity,
   ApiTags,
 } from '@nestjs/swagger';
-import { CurrentPrincipal, RequireScopes } from '../../gateway/auth/auth.decorators';
-import type { Principal } from '../../gateway/auth/principal';
-import { RateLimit } from '../../gateway/rate-limit/rate-limit.decorator';
+import { CurrentPrincipal, RequireScopes, type Principal, RateLimit } from '../../gateway';
 import {
   CreatedWebhookResource,
   CreateWebhookDto,

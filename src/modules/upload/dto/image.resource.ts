@@ -1,4 +1,5 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
+import { LabelScoreResource } from '../../../common/http/label-score.resource';
 import { IMAGE_STATUSES, ImageStatus } from '../../persistence';
 
 export class ImageLinks {
@@ -14,14 +15,6 @@ export class ImageLinks {
     description: 'The derivative made by processing; null until the image is processed.',
   })
   thumbnail!: string | null;
-}
-
-export class LabelScoreResource {
-  @ApiProperty({ example: 'cat' })
-  label!: string;
-
-  @ApiProperty({ example: 0.97 })
-  score!: number;
 }
 
 export class PredictionResource {

@@ -1,7 +1,11 @@
 import type { MultipartFile } from '@fastify/multipart';
 import type { FastifyRequest } from 'fastify';
 import type { Readable } from 'node:stream';
-import { asFormError, formParts } from '../../../common/http/multipart/form-parts';
+import { formParts } from '../../../common/http/multipart/form-parts';
+import {
+  asImageFormError,
+  IMAGE_FILE_FIELD,
+} from '../../../common/http/multipart/image-form-field';
 import { maxFormBytes } from '../../../common/http/multipart/multipart-support';
 import { boundedText } from '../../../common/http/text-fields';
 import { StoredObject } from '../../storage/object-storage';
@@ -10,7 +14,6 @@ import { IMAGE_SIGNATURE_BYTES, ImageContentType } from '../../../common/images/
 import { peekHead } from '../stream-head';
 import { badUpload, uploadTooLarge } from '../upload-errors';
 
-export const FILE_FIELD = 'file';
 /** The original filename is kept with the image: as long as most file systems allow. */
 export const MAX_FILENAME_LENGTH = 255;
 export const TEXT_FIELDS = ['label', 'metadata'] as const;
@@ -50,18 +53,18 @@ export async function receiveImageForm(
           throw badUpload('unexpected_field', `Unknown form field ${part.fieldname}`);
         }
         fields[part.fieldname as TextField] = String(part.value);
-      } else if (part.fieldname !== FILE_FIELD || image) {
+      } else if (part.fieldname !== IMAGE_FILE_FIELD || image) {
         part.file.resume();
-        throw badUpload('unexpected_file', `Send one file, in the field "${FILE_FIELD}"`);
+        throw badUpload('unexpected_file', `Send one file, in the field "${IMAGE_FILE_FIELD}"`);
       } else {
         image = await receiveFile(part, maxBytes, sink);
       }
     }
   } catch (error) {
     if (image) await discard();
-    throw asUploadError(error, maxBytes);
+    throw asImageFormError(error, maxBytes);
   }
-  if (!image) throw badUpload('file_required', `The form has no "${FILE_FIELD}" file`);
+  if (!image) throw badUpload('file_required', `The form has no "${IMAGE_FILE_FIELD}" file`);
   return { image, fields };
 }
 
@@ -83,9 +86,4 @@ async function receiveFile(
   const stored = await sink(body, contentType);
   if (part.file.truncated) throw uploadTooLarge(maxBytes);
   return { stored, contentType, filename };
-}
-
-/** Busboy's and the plugin's own failures, as the API's errors. */
-export function asUploadError(error: unknown, maxBytes: number): unknown {
-  return asFormError(error, () => uploadTooLarge(maxBytes));
 }

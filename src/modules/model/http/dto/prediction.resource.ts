@@ -1,5 +1,5 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { LabelScoreResource } from '../../../upload/dto/image.resource';
+import { LabelScoreResource } from '../../../../common/http/label-score.resource';
 
 export class ModelPredictionResource {
   @ApiProperty({ example: 'moderation' })

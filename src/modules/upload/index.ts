@@ -1,0 +1,3 @@
+export { UploadModule } from './upload.module';
+export { UploadSchedulerModule } from './upload-scheduler.module';
+export { UploadWorkerModule } from './upload-worker.module';
