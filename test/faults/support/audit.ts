@@ -1,5 +1,5 @@
 import { Client as MinioClient } from 'minio';
-import { Client } from 'pg';
+import type { Pool } from 'pg';
 
 /** Object keys of the images' bytes (`originals/`, `derivatives/`, `staging/`); model artifacts aside. */
 const IMAGE_PREFIXES = ['originals/', 'derivatives/', 'staging/'];
@@ -15,7 +15,7 @@ export interface StoreMismatch {
 
 /** Lists the bucket and the images table and compares them both ways. */
 export async function compareRowsAndObjects(
-  db: Client,
+  db: Pool,
   s3: { endpoint: string; accessKey: string; secretKey: string; bucket: string },
 ): Promise<StoreMismatch> {
   const url = new URL(s3.endpoint);

@@ -87,8 +87,8 @@ export class Fleet {
     const process = await startVireo(
       { ...this.env, DATA_DIR: this.dataDir },
       ['--role', role],
-      // Four processes boot at once on a shared 2-core machine.
-      120_000,
+      // Four processes boot at once on a 2-core machine shared with other test runs.
+      300_000,
     );
     void process.child.once('exit', (code, signal) => {
       if (this.killed.has(process)) return;
