@@ -154,7 +154,16 @@ export class Load {
         this.record({ kind: 'events', status: 200, ms, unavailable: false });
         await Promise.race([stream.ended.catch(() => undefined), sleep(2_000)]);
       } else {
-        this.record({ kind: 'events', status: stream.status, ms, unavailable: false });
+        // A refused stream answers JSON, which the event parser does not read: judge by headers.
+        const retryAfter = stream.headers.get('retry-after') ?? undefined;
+        const json = (stream.headers.get('content-type') ?? '').startsWith('application/json');
+        this.record({
+          kind: 'events',
+          status: stream.status,
+          ms,
+          retryAfter,
+          unavailable: stream.status === 503 && retryAfter !== undefined && json,
+        });
       }
       stream.close();
     } catch (error) {
