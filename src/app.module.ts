@@ -3,7 +3,13 @@ import { APP_FILTER } from '@nestjs/core';
 import { ErrorEnvelopeFilter } from './common/http/error-envelope.filter';
 import { LoggingModule } from './common/logging/logging.module';
 import { AppConfig, ConfigModule } from './config';
-import { BatchModule, BatchSchedulerModule, BatchWorkerModule } from './modules/batch';
+import {
+  BatchDataJobsModule,
+  BatchDataModule,
+  BatchModule,
+  BatchSchedulerModule,
+  BatchWorkerModule,
+} from './modules/batch';
 import { BroadcastModule } from './modules/broadcast/broadcast.module';
 import { GatewayModule } from './modules/gateway';
 import { HealthModule } from './modules/health/health.module';
@@ -44,11 +50,25 @@ export class AppModule {
   }
 
   private static webModules(): ModuleImport[] {
-    return [GatewayModule, UploadModule, ModelModule, ModelHttpModule, RealtimeModule, BatchModule];
+    return [
+      GatewayModule,
+      UploadModule,
+      ModelModule,
+      ModelHttpModule,
+      RealtimeModule,
+      BatchModule,
+      BatchDataModule,
+    ];
   }
 
   private static workerModules(): ModuleImport[] {
-    return [UploadWorkerModule, RealtimeWorkerModule, ModelModule, BatchWorkerModule];
+    return [
+      UploadWorkerModule,
+      RealtimeWorkerModule,
+      ModelModule,
+      BatchWorkerModule,
+      BatchDataJobsModule,
+    ];
   }
 
   private static schedulerModules(): ModuleImport[] {

@@ -1,5 +1,7 @@
 import { DatabaseClient } from '../src/modules/persistence/database/database-client';
 import { BACKBONE_NAME } from '../src/modules/model/registry/bundled-model';
+import { BatchJobRegistry } from '../src/modules/batch/batch-job-registry';
+import { eventually } from './support/eventually';
 import { adminClient } from './support/admin-client';
 import { bootListeningApp, TestApp } from './support/app';
 import { testImages } from './support/images';
@@ -11,7 +13,12 @@ describe('Batch runs on the embedded defaults (in-process queue and flows, PGlit
   let c: ReturnType<typeof adminClient>;
 
   beforeAll(async () => {
-    app = await bootListeningApp({ ADMIN_API_KEY: ADMIN_KEY, BATCH_CHUNK_SIZE: '2' });
+    app = await bootListeningApp({
+      ADMIN_API_KEY: ADMIN_KEY,
+      BATCH_CHUNK_SIZE: '2',
+      // Every two seconds (cron with seconds), to see the in-process schedule fire.
+      BATCH_CRON_RETENTION: '*/2 * * * * *',
+    });
     c = adminClient(app.config.http.publicUrl, ADMIN_KEY);
   }, 60_000);
   afterAll(() => app?.close());
@@ -85,7 +92,27 @@ describe('Batch runs on the embedded defaults (in-process queue and flows, PGlit
     const list = await c.api('/v1/admin/batch/runs?job=compute-embeddings&limit=10');
     expect(list.status).toBe(200);
     expect(list.body.items.map((item: { id: string }) => item.id)).toContain(started.id);
-    const none = await c.api('/v1/admin/batch/runs?job=retention');
+    const none = await c.api('/v1/admin/batch/runs?job=daily-report');
     expect(none.body).toEqual({ items: [], nextCursor: null });
   }, 120_000);
+
+  it('starts scheduled jobs in-process; a job without a handler in this build gets a failed run saying so', async () => {
+    const scheduled = await eventually(
+      async () => {
+        const res = await c.api('/v1/admin/batch/runs?job=retention&limit=1');
+        return res.body.items[0];
+      },
+      20_000,
+      200,
+    );
+    expect(scheduled).toMatchObject({ job: 'retention', requestedBy: 'schedule' });
+    if (app.app.get(BatchJobRegistry).find('retention')) {
+      expect(['queued', 'running', 'completed']).toContain(scheduled.status);
+    } else {
+      expect(scheduled).toMatchObject({
+        status: 'failed',
+        error: 'No handler is registered for batch job "retention"',
+      });
+    }
+  });
 });

@@ -4,10 +4,8 @@ import { AppConfig, ConfigModule } from '../config';
 import { BroadcastModule } from '../modules/broadcast/broadcast.module';
 import { ReadinessModule } from '../modules/health/readiness.module';
 import { knownScopes, Principal, ApiKeyService } from '../modules/gateway';
-import { PersistenceModule, UserRepository } from '../modules/persistence';
+import { isUuid, PersistenceModule, UserRepository } from '../modules/persistence';
 import { CliUsageError } from './cli-args';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** `keys create`: an operator mints an API key for a user (by email or id); prints the key. */
 export async function createApiKeyCommand(
@@ -31,7 +29,7 @@ export async function createApiKeyCommand(
   });
   try {
     const users = context.get(UserRepository);
-    const owner = UUID.test(args.owner)
+    const owner = isUuid(args.owner)
       ? await users.findById(args.owner)
       : await users.findByEmail(args.owner);
     if (!owner) throw new CliUsageError(`No user "${args.owner}"`);

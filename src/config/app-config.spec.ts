@@ -17,6 +17,21 @@ describe('AppConfig', () => {
     expect(config.http.publicUrl).toBe('http://localhost:3000');
   });
 
+  it('keeps everything forever unless a retention is set; a retention is a positive number of days', () => {
+    expect(fromEnv({}).retention).toEqual({});
+    expect(
+      fromEnv({
+        RETENTION_ORIGINALS_DAYS: '30',
+        RETENTION_REPORTS_DAYS: '',
+        RETENTION_PREDICTIONS_DAYS: '7',
+      }).retention,
+    ).toEqual({ originalsDays: 30, predictionsDays: 7 });
+    expect(() => fromEnv({ RETENTION_DERIVATIVES_DAYS: '0' })).toThrow(
+      /^Invalid RETENTION_DERIVATIVES_DAYS="0"/,
+    );
+    expect(() => fromEnv({ RETENTION_ORIGINALS_DAYS: '1.5' })).toThrow(ConfigError);
+  });
+
   it('switches each port to its production adapter when its variable is set', () => {
     const config = fromEnv({
       DATABASE_URL: 'postgres://u@db:5432/vireo',

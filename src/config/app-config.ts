@@ -89,6 +89,13 @@ export class AppConfig {
     sseHeartbeatMs: number;
   };
   readonly webhooks: { attempts: number; timeoutMs: number; allowPrivate: boolean };
+  /** Days each kind of data is kept; undefined: forever. */
+  readonly retention: {
+    originalsDays?: number;
+    derivativesDays?: number;
+    predictionsDays?: number;
+    reportsDays?: number;
+  };
   readonly batch: {
     concurrency: number;
     chunkSize: number;
@@ -105,6 +112,13 @@ export class AppConfig {
     topK: number;
     preload: boolean;
     headMaxParams: number;
+  };
+  readonly training: {
+    epochs: number;
+    learningRate: number;
+    minAccuracy: number;
+    promoteMargin: number;
+    minExamplesPerLabel: number;
   };
 
   constructor(s: Settings) {
@@ -171,6 +185,12 @@ export class AppConfig {
       timeoutMs: s.WEBHOOK_TIMEOUT_MS,
       allowPrivate: s.WEBHOOK_ALLOW_PRIVATE,
     };
+    this.retention = {
+      originalsDays: s.RETENTION_ORIGINALS_DAYS,
+      derivativesDays: s.RETENTION_DERIVATIVES_DAYS,
+      predictionsDays: s.RETENTION_PREDICTIONS_DAYS,
+      reportsDays: s.RETENTION_REPORTS_DAYS,
+    };
     this.batch = {
       concurrency: s.BATCH_CONCURRENCY,
       chunkSize: s.BATCH_CHUNK_SIZE,
@@ -192,6 +212,13 @@ export class AppConfig {
       topK: s.PREDICT_TOP_K,
       preload: s.MODEL_PRELOAD,
       headMaxParams: s.MODEL_HEAD_MAX_PARAMS,
+    };
+    this.training = {
+      epochs: s.TRAIN_EPOCHS,
+      learningRate: s.TRAIN_LEARNING_RATE,
+      minAccuracy: s.TRAIN_MIN_ACCURACY,
+      promoteMargin: s.TRAIN_PROMOTE_MARGIN,
+      minExamplesPerLabel: s.TRAIN_MIN_EXAMPLES_PER_LABEL,
     };
   }
 

@@ -9,6 +9,8 @@ const port = z.coerce.number().int().min(0).max(65535);
 const positiveInt = z.coerce.number().int().positive();
 const nonNegativeInt = z.coerce.number().int().min(0);
 const optionalUrl = z.url().optional();
+/** A number of days, or nothing (empty) for "keep forever". */
+const optionalDays = z.coerce.number().int().positive().optional();
 /** `Label:threshold` pairs, comma-separated; empty for none. */
 const moderationThresholds = z
   .string()
@@ -337,6 +339,50 @@ export const SETTINGS = {
     default: '500000',
     description:
       'Largest parameter count of an uploaded model (a head on the embedding, run in the inference threads).',
+  },
+  TRAIN_EPOCHS: {
+    schema: positiveInt,
+    default: '40',
+    description: 'Epochs of a `train-classifier` run (full passes over the training split).',
+  },
+  TRAIN_LEARNING_RATE: {
+    schema: z.coerce.number().positive().max(1),
+    default: '0.001',
+    description: "The Adam optimizer's learning rate when training a classifier head.",
+  },
+  TRAIN_MIN_ACCURACY: {
+    schema: z.coerce.number().min(0).max(1),
+    default: '0.8',
+    description:
+      'Validation accuracy a trained version needs to be promoted (the first one, and every later one too).',
+  },
+  TRAIN_PROMOTE_MARGIN: {
+    schema: z.coerce.number().min(-1).max(1),
+    default: '0.01',
+    description:
+      'How much better than production (validation accuracy, same validation split) a trained version must be to be promoted.',
+  },
+  TRAIN_MIN_EXAMPLES_PER_LABEL: {
+    schema: positiveInt,
+    default: '10',
+    description: 'Labelled images every label needs before a trained version may be promoted.',
+  },
+  RETENTION_ORIGINALS_DAYS: {
+    schema: optionalDays,
+    description:
+      'Days an original image is kept after its upload; the `retention` job deletes older ones (the image, its derivative and results stay). Empty: forever.',
+  },
+  RETENTION_DERIVATIVES_DAYS: {
+    schema: optionalDays,
+    description: 'Days a derivative (thumbnail) is kept after processing. Empty: forever.',
+  },
+  RETENTION_PREDICTIONS_DAYS: {
+    schema: optionalDays,
+    description: 'Days a stored prediction is kept. Empty: forever.',
+  },
+  RETENTION_REPORTS_DAYS: {
+    schema: optionalDays,
+    description: 'Days a daily report row is kept, counted from its day. Empty: forever.',
   },
   BATCH_CONCURRENCY: {
     schema: positiveInt,

@@ -2,6 +2,7 @@ import { BroadcastMessages } from '../../src/modules/broadcast/broadcast-message
 import { Broadcaster } from '../../src/modules/broadcast/broadcaster';
 import { InProcessBroadcaster } from '../../src/modules/broadcast/in-process-broadcaster';
 import { RedisBroadcaster } from '../../src/modules/broadcast/redis-broadcaster';
+import { waitUntil } from '../support/eventually';
 import { TEST_REDIS_URL, uniqueRedisPrefix } from '../support/services';
 
 type Message = BroadcastMessages['model-promoted'];
@@ -93,9 +94,3 @@ describe.each(adapters)('Broadcaster (%s)', (_name, deploy) => {
     expect(credentials).toEqual([]);
   });
 });
-
-async function waitUntil(condition: () => boolean): Promise<void> {
-  for (let i = 0; i < 200 && !condition(); i++)
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  expect(condition()).toBe(true);
-}

@@ -7,6 +7,7 @@ import { ReadinessRegistry } from '../../src/modules/health/readiness.registry';
 import { Job, JobQueue, QueueCounts } from '../../src/modules/queue/job-queue';
 import { QueueModule } from '../../src/modules/queue/queue.module';
 import { QueueUnavailableError } from '../../src/modules/queue/queue-unavailable';
+import { sleep, waitUntil } from '../support/eventually';
 import { deleteRedisKeys, testRedis, UNREACHABLE_REDIS_URL } from '../support/redis';
 
 const BACKOFF_MS = 100;
@@ -440,18 +441,6 @@ function deferred(): { promise: Promise<void>; resolve: () => void } {
   let resolve!: () => void;
   const promise = new Promise<void>((r) => (resolve = r));
   return { promise, resolve };
-}
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-async function waitUntil(condition: () => boolean | Promise<boolean>, timeoutMs = 10_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`Condition not met within ${timeoutMs} ms`);
-    await sleep(20);
-  }
 }
 
 async function waitForCounts(queue: JobQueue, expected: Partial<QueueCounts>) {

@@ -1,11 +1,12 @@
 import { Module } from '@nestjs/common';
 import { DiscoveryModule } from '@nestjs/core';
+import { PersistenceModule } from '../persistence';
 import { BatchJobRegistry } from './batch-job-registry';
 import { BatchLauncher } from './batch-launcher';
 
 /** What every role with batch jobs uses: the handlers found by `@BatchJob`, and the launcher. */
 @Module({
-  imports: [DiscoveryModule],
+  imports: [DiscoveryModule, PersistenceModule],
   providers: [BatchJobRegistry, BatchLauncher],
   exports: [BatchJobRegistry, BatchLauncher],
 })

@@ -1,14 +1,17 @@
 import { Module } from '@nestjs/common';
 import { ModelModule } from '../model';
+import { PersistenceModule } from '../persistence';
+import { BackfillPredictionsJob } from './jobs/backfill-predictions.job';
 import { ComputeEmbeddingsJob } from './jobs/compute-embeddings.job';
 import { ImageChunks } from './jobs/image-chunks';
+import { TrainingModule } from './training/training.module';
 
 /**
  * The batch jobs of this module (web: their options; worker: their work): embeddings and
  * prediction backfills over every image. Other modules provide their own `@BatchJob`s.
  */
 @Module({
-  imports: [ModelModule],
-  providers: [ImageChunks, ComputeEmbeddingsJob],
+  imports: [ModelModule, PersistenceModule, TrainingModule],
+  providers: [ImageChunks, ComputeEmbeddingsJob, BackfillPredictionsJob],
 })
 export class BatchJobsModule {}

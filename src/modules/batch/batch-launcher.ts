@@ -3,6 +3,7 @@ import { AppConfig } from '../../config';
 import { BatchRunRecord, BatchRunRepository, JsonValue } from '../persistence';
 import { JobQueue } from '../queue/job-queue';
 import { BatchJobRegistry, unknownBatchJob } from './batch-job-registry';
+import { BatchOptionsError } from './batch-job';
 import { batchJobId } from './batch-job-ids';
 
 export interface StartOptions {
@@ -11,7 +12,7 @@ export interface StartOptions {
   /**
    * Makes the start idempotent: a second start with the same key returns the first run. A
    * run with a key is also recorded, failed, when its job has no handler here (a schedule for
-   * a job this version does not have), instead of throwing.
+   * a job this version does not have) or refuses the options, instead of throwing.
    */
   triggerKey?: string;
 }
@@ -37,25 +38,29 @@ export class BatchLauncher {
    * `invalid_batch_options` for options its handler refuses, 503 when the queue is down.
    */
   async start(job: string, options: unknown, start: StartOptions = {}): Promise<BatchRunRecord> {
+    const record = (parsed: unknown, error?: string) =>
+      this.runs.create({
+        job,
+        options: (parsed ?? {}) as JsonValue,
+        requestedBy: start.requestedBy ?? 'system',
+        triggerKey: start.triggerKey,
+        error,
+      });
     const handler = this.registry.find(job);
     if (!handler) {
       if (start.triggerKey === undefined) throw unknownBatchJob(job);
       this.logger.warn(`Batch job "${job}" has no handler here; its run is recorded as failed`);
-      return this.runs.create({
-        job,
-        options: (options ?? {}) as JsonValue,
-        requestedBy: start.requestedBy ?? 'system',
-        triggerKey: start.triggerKey,
-        error: `No handler is registered for batch job "${job}"`,
-      });
+      return record(options, `No handler is registered for batch job "${job}"`);
     }
-    const parsed = handler.parseOptions(options ?? {});
-    const run = await this.runs.create({
-      job,
-      options: (parsed ?? {}) as JsonValue,
-      requestedBy: start.requestedBy ?? 'system',
-      triggerKey: start.triggerKey,
-    });
+    let parsed: unknown;
+    try {
+      parsed = handler.parseOptions(options ?? {});
+    } catch (error) {
+      if (start.triggerKey === undefined || !(error instanceof BatchOptionsError)) throw error;
+      // e.g. a schedule for a job that needs options: the failure shows in the runs list.
+      return record(options, `Invalid options: ${error.message}`);
+    }
+    const run = await record(parsed);
     if (run.status !== 'queued') return run;
     try {
       await this.jobs.add(

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { PersistenceModule } from '../persistence';
 import { BatchCoreModule } from './batch-core.module';
 import { BatchJobsModule } from './batch-jobs.module';
 import { BatchRunner } from './batch-runner';
@@ -6,7 +7,7 @@ import { BatchWorkerConsumer } from './batch-worker.consumer';
 
 /** Worker role: runs the steps of batch runs from the `batch` queue. */
 @Module({
-  imports: [BatchCoreModule, BatchJobsModule],
+  imports: [BatchCoreModule, BatchJobsModule, PersistenceModule],
   providers: [BatchRunner, BatchWorkerConsumer],
 })
 export class BatchWorkerModule {}

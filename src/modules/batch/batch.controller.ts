@@ -9,7 +9,7 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { AppError } from '../../common/app-error';
-import { CurrentPrincipal, RequireScopes, RateLimit, type Principal } from '../gateway';
+import { CurrentPrincipal, type Principal, RateLimit, RequireScopes } from '../gateway';
 import { BatchRunRecord, BatchRunRepository } from '../persistence';
 import { BatchLauncher } from './batch-launcher';
 import {

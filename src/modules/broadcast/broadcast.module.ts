@@ -1,10 +1,9 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { AppConfig } from '../../config';
 import { Broadcaster } from './broadcaster';
 import { InProcessBroadcaster } from './in-process-broadcaster';
 import { RedisBroadcaster } from './redis-broadcaster';
 
-@Global()
 @Module({
   providers: [
     {

@@ -2,7 +2,10 @@ import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import { PassportModule } from '@nestjs/passport';
+import { Clock } from '../../common/clock';
 import { SigningSecret } from '../../config';
+import { BroadcastModule } from '../broadcast/broadcast.module';
+import { PersistenceModule } from '../persistence';
 import { AccessTokenService } from './auth/access-token.service';
 import { ApiKeyAuthenticator } from './auth/api-key.authenticator';
 import { LastUsedRecorder } from './auth/last-used-recorder';
@@ -28,6 +31,8 @@ import { UserService } from './users/user.service';
  */
 @Module({
   imports: [
+    PersistenceModule,
+    BroadcastModule,
     PassportModule,
     JwtModule.registerAsync({
       inject: [SigningSecret],
@@ -44,6 +49,7 @@ import { UserService } from './users/user.service';
     JwtStrategy,
     AccessTokenService,
     LoginThrottle,
+    Clock,
     AuthService,
     ApiKeyService,
     UserService,

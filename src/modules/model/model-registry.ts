@@ -1,4 +1,10 @@
-import type { ModelRecord, ModelVersionRecord, Promotion } from '../persistence';
+import type {
+  Metrics,
+  ModelKind,
+  ModelRecord,
+  ModelVersionRecord,
+  Promotion,
+} from '../persistence';
 
 /** Model names are URL path segments and storage key parts. */
 export const MODEL_NAME_PATTERN = /^[a-z0-9][a-z0-9_-]{0,62}$/;
@@ -15,6 +21,17 @@ export interface NewVersionRequest {
   labels?: string[];
   /** Used when the upload creates the model. */
   task?: string;
+  description?: string;
+  /** Recorded with the version beside what the registry measures (e.g. training metrics). */
+  metrics?: Metrics;
+}
+
+/** A model that trains itself (`train-classifier`) from labelled images. */
+export interface NewTrainableModel {
+  name: string;
+  kind: ModelKind;
+  /** The labels it trains on; absent or empty: every label found. */
+  labels?: string[];
   description?: string;
 }
 
@@ -36,6 +53,12 @@ export abstract class ModelRegistry {
 
   /** Newest first. */
   abstract listVersions(name: string): Promise<ModelVersionRecord[]>;
+
+  /**
+   * Creates a trainable model (no version until it is trained). 409 `model_exists` when the
+   * name is taken, 400 `invalid_model_name` / `invalid_model_kind` / `invalid_labels`.
+   */
+  abstract createTrainable(request: NewTrainableModel): Promise<ModelSummary>;
 
   /** Validates and stores the artifact as a new `staged` version (creating the model if new). */
   abstract addVersion(name: string, request: NewVersionRequest): Promise<ModelVersionRecord>;

@@ -4,7 +4,10 @@
  * To add a queue, add its entry here and to `QUEUE_NAMES` (the compiler checks both).
  */
 export interface QueuePayloads {
-  /** Realtime pipeline of one uploaded image: clean, embed, predict, persist, notify. */
+  /**
+   * Realtime pipeline of one uploaded image (`ImagePipeline`): decode once, embed and predict,
+   * store results and counters, announce it on the image's event stream and to webhooks.
+   */
   'process-image': { imageId: string; ownerId: string };
   /** Sweeps uploads that were started but never completed. */
   'sweep-uploads': Record<string, never>;

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { ModelModule } from '../model';
+import { PersistenceModule } from '../persistence';
 import { ImagePipeline } from './pipeline/image-pipeline';
 import { ProcessImageConsumer } from './pipeline/process-image.consumer';
 import { RealtimeCoreModule } from './realtime-core.module';
@@ -14,7 +15,7 @@ import { WebhookSender } from './webhooks/webhook-sender';
  * of images stuck in `uploaded` or `processing`.
  */
 @Module({
-  imports: [RealtimeCoreModule, ModelModule],
+  imports: [RealtimeCoreModule, ModelModule, PersistenceModule],
   providers: [
     ImagePipeline,
     ProcessImageConsumer,

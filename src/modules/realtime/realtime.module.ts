@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { PersistenceModule } from '../persistence';
 import { AdminJobsController } from './admin/admin-jobs.controller';
 import { ImageEventStreams } from './events/image-event-streams';
 import { ImageEventsController } from './events/image-events.controller';
@@ -13,7 +14,7 @@ import { WebhooksController } from './webhooks/webhooks.controller';
  * and their delivery log, and the admin view of the job queues.
  */
 @Module({
-  imports: [RealtimeCoreModule],
+  imports: [RealtimeCoreModule, PersistenceModule],
   controllers: [ImageEventsController, StatsController, WebhooksController, AdminJobsController],
   providers: [ImageEventStreams, StatsService, WebhookService],
 })

@@ -1,6 +1,7 @@
 import { DynamicModule, Global, Inject, Module, OnModuleInit } from '@nestjs/common';
 import { AppConfig, SigningSecret } from '../../config';
 import { ReadinessRegistry } from '../health/readiness.registry';
+import { PersistenceModule } from '../persistence';
 import { LocalDiskStorage } from './local-disk.storage';
 import { MinioStorage } from './minio.storage';
 import { ObjectStorage } from './object-storage';
@@ -29,6 +30,7 @@ export class StorageModule {
   static forRoot(config: AppConfig): DynamicModule {
     return {
       module: StorageModule,
+      imports: [PersistenceModule],
       controllers: servesSignedUrls(config) ? [SignedObjectController] : [],
       providers: [
         {

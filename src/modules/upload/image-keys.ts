@@ -1,8 +1,13 @@
+import { derivativePrefix } from '../../common/images/derivative';
 import { ImageRecord } from '../persistence';
+
+function originalsPrefix(ownerId: string): string {
+  return `originals/${ownerId}/`;
+}
 
 /** Where an image's bytes live in object storage once its upload completed. */
 export function originalKey(ownerId: string, imageId: string): string {
-  return `originals/${ownerId}/${imageId}`;
+  return `${originalsPrefix(ownerId)}${imageId}`;
 }
 
 /** Where a presigned upload's link writes: never where a completed image's bytes live. */
@@ -20,4 +25,9 @@ export function storedKeysOf(image: ImageRecord): string[] {
   const keys = [image.storageKey, image.derivativeKey];
   if (image.status === 'pending') keys.push(originalKey(image.ownerId, image.id));
   return [...new Set(keys.filter((key): key is string => key !== null))];
+}
+
+/** Every prefix under which an owner's objects live: originals, derivatives, staging. */
+export function ownerObjectPrefixes(ownerId: string): string[] {
+  return [originalsPrefix(ownerId), derivativePrefix(ownerId), `${STAGING_PREFIX}${ownerId}/`];
 }

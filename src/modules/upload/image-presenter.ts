@@ -48,6 +48,7 @@ export class ImagePresenter {
       createdAt: image.createdAt,
       uploadedAt: image.uploadedAt,
       processedAt: image.processedAt,
+      originalDeletedAt: image.originalDeletedAt,
       failureCode: image.failureCode,
       failureMessage: image.failureMessage,
       quarantined: image.quarantined,

@@ -1,4 +1,5 @@
 import {
+  Body,
   Controller,
   Delete,
   Get,
@@ -6,6 +7,7 @@ import {
   HttpStatus,
   Param,
   Post,
+  Put,
   Query,
   Req,
   Res,
@@ -26,9 +28,11 @@ import { CurrentPrincipal, RequireScopes, type Principal, RateLimit } from '../g
 import { DirectUploadService } from './direct-upload.service';
 import { ImagePageResource, ImageResource, UploadedImageResource } from './dto/image.resource';
 import { ListImagesQuery } from './dto/list-images.query';
+import { SetLabelDto } from './dto/label.dto';
 import { ImageCatalogService } from './image-catalog.service';
 import { MAX_LABEL_LENGTH, MAX_METADATA_BYTES } from './image-metadata';
 import { ImagePresenter } from './image-presenter';
+import { LabelsService } from './labels.service';
 import { answerUpload } from './upload-answer';
 
 @ApiTags('images')
@@ -40,6 +44,7 @@ export class ImagesController {
     private readonly uploads: DirectUploadService,
     private readonly catalog: ImageCatalogService,
     private readonly presenter: ImagePresenter,
+    private readonly labels: LabelsService,
   ) {}
 
   @Post()
@@ -100,6 +105,24 @@ export class ImagesController {
     @Param('id') id: string,
   ): Promise<ImageResource> {
     return this.presenter.present(await this.catalog.get(principal.ownerId, id));
+  }
+
+  @Put(':id/label')
+  @RequireScopes('images:write')
+  @RateLimit('uploads')
+  @ApiOperation({
+    summary: "Set an image's ground-truth label (null clears it); what classifiers train on",
+    description:
+      "The owner's images (an admin: anyone's). 404 `image_not_found` for an unknown or " +
+      'foreign image, 400 `invalid_label` for a blank or over-long label. Idempotent.',
+  })
+  @ApiOkResponse({ type: ImageResource })
+  async setLabel(
+    @CurrentPrincipal() principal: Principal,
+    @Param('id') id: string,
+    @Body() body: SetLabelDto,
+  ): Promise<ImageResource> {
+    return this.presenter.present(await this.labels.setLabel(principal, id, body.label));
   }
 
   @Delete(':id')

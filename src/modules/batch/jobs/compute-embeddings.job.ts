@@ -59,7 +59,7 @@ export class ComputeEmbeddingsJob implements BatchJobHandler<ComputeEmbeddingsOp
           if (present.has(image.id)) return void counters.present++;
           const bytes = await this.chunks.readForModel(image);
           if (!bytes) return void counters.missing++;
-          const { embedding } = await this.runtime.embedAndModerate(bytes);
+          const { embedding } = await this.runtime.embedAndModerate(bytes, { lane: 'batch' });
           await this.embeddings.upsert(image.id, BACKBONE_NAME, embedding);
           counters.embedded++;
         }),

@@ -1,6 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { AppConfig } from '../../../config';
-import { BatchCounters, ImageIdRange, ImageRecord, ImageScanRepository } from '../../persistence';
+import {
+  BatchCounters,
+  ImageIdRange,
+  ImageRecord,
+  ImageScanRepository,
+  JsonValue,
+} from '../../persistence';
 import { ObjectNotFoundError, ObjectStorage } from '../../storage/object-storage';
 import { BatchChunkContext, BatchFanOut, BatchRunContext } from '../batch-job';
 
@@ -20,10 +26,14 @@ export class ImageChunks {
     private readonly config: AppConfig,
   ) {}
 
-  async plan(ctx: BatchRunContext<unknown>): Promise<BatchFanOut> {
+  /** Fans out to ranges of BATCH_CHUNK_SIZE images; `extra` goes into every chunk's spec. */
+  async plan(
+    ctx: BatchRunContext<unknown>,
+    extra: Record<string, JsonValue> = {},
+  ): Promise<BatchFanOut> {
     const { total, ranges } = await this.scan.planRanges(this.config.batch.chunkSize);
     return ctx.fanOut(
-      ranges.map((range) => ({ ...range })),
+      ranges.map((range) => ({ ...extra, ...range })),
       total,
     );
   }

@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
+import { LRUCache } from 'lru-cache';
 import { ApiKeyRepository } from '../../persistence';
-import { TtlCache } from './ttl-cache';
 
 /** How stale an API key's `lastUsedAt` may be: coarse enough that a busy key costs no writes. */
 export const LAST_USED_RESOLUTION_MS = 60_000;
@@ -12,12 +12,15 @@ const MAX_TRACKED_KEYS = 20_000;
  */
 @Injectable()
 export class LastUsedRecorder {
-  private readonly recent = new TtlCache<string, true>(LAST_USED_RESOLUTION_MS, MAX_TRACKED_KEYS);
+  private readonly recent = new LRUCache<string, true>({
+    max: MAX_TRACKED_KEYS,
+    ttl: LAST_USED_RESOLUTION_MS,
+  });
 
   constructor(private readonly apiKeys: ApiKeyRepository) {}
 
   record(keyId: string, at: Date): void {
-    if (this.recent.get(keyId)) return;
+    if (this.recent.has(keyId)) return;
     this.recent.set(keyId, true);
     void this.apiKeys.touchLastUsed(keyId, at).catch(() => this.recent.delete(keyId));
   }

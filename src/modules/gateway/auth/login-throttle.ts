@@ -1,7 +1,7 @@
 import { HttpStatus, Injectable } from '@nestjs/common';
 import { InjectThrottlerStorage, type ThrottlerStorage } from '@nestjs/throttler';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { AppError } from '../../../common/app-error';
+import { Clock } from '../../../common/clock';
 
 const WINDOW_MS = 15 * 60_000;
 const ATTEMPTS_PER_ACCOUNT = 10;
@@ -19,7 +19,10 @@ const MAX_DELAY_MS = 4000;
  */
 @Injectable()
 export class LoginThrottle {
-  constructor(@InjectThrottlerStorage() private readonly storage: ThrottlerStorage) {}
+  constructor(
+    @InjectThrottlerStorage() private readonly storage: ThrottlerStorage,
+    private readonly clock: Clock,
+  ) {}
 
   async beforeAttempt(email: string, clientIp: string): Promise<void> {
     const [account, client] = await Promise.all([
@@ -49,7 +52,7 @@ export class LoginThrottle {
         },
       );
     }
-    await sleep(LoginThrottle.delayFor(account.totalHits));
+    await this.clock.sleep(LoginThrottle.delayFor(account.totalHits));
   }
 
   /** 0 for the first attempts, then doubling up to a ceiling. */

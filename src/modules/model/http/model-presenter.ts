@@ -9,11 +9,13 @@ export function presentVersion(record: ModelVersionRecord): ModelVersionResource
 }
 
 export function presentModel(model: ModelSummary): ModelResource {
-  const { name, task, description, createdAt, production } = model;
+  const { name, task, description, kind, trainingLabels, createdAt, production } = model;
   return {
     name,
     task,
     description,
+    kind,
+    trainingLabels,
     createdAt,
     production: production && presentVersion(production),
   };

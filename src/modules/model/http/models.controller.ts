@@ -1,4 +1,4 @@
-import { Controller, Get, HttpCode, HttpStatus, Param, Post, Req } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Req } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiBody,
@@ -13,7 +13,9 @@ import type { FastifyRequest } from 'fastify';
 import { AppConfig } from '../../../config';
 import { RequireScopes, RateLimit } from '../../gateway';
 import { ModelRegistry } from '../model-registry';
+import type { ModelKind } from '../../persistence';
 import { MAX_DESCRIPTION_LENGTH, MAX_TASK_LENGTH, receiveArtifactForm } from './artifact-form';
+import { CreateModelDto } from './dto/create-model.dto';
 import {
   ModelListResource,
   ModelResource,
@@ -41,6 +43,25 @@ export class ModelsController {
   @ApiOkResponse({ type: ModelListResource })
   async list(): Promise<ModelListResource> {
     return { items: (await this.registry.listModels()).map(presentModel) };
+  }
+
+  @Post()
+  @RequireScopes('models:admin')
+  @RateLimit('uploads')
+  @ApiOperation({
+    summary: 'Create a trainable classifier: a dense head on the 1280-d embedding',
+    description:
+      'It has no version until `train-classifier` trains one (POST /v1/admin/batch/' +
+      'train-classifier `{ "model": name }`) from every labelled image whose label is in ' +
+      '`labels` (every label found, when absent). 409 `model_exists`, 400 ' +
+      '`invalid_model_name`, `invalid_model_kind`, `invalid_labels`.',
+  })
+  @ApiCreatedResponse({ type: ModelResource })
+  async create(@Body() body: CreateModelDto): Promise<ModelResource> {
+    const labels = body.labels?.map((label) => label.trim());
+    return presentModel(
+      await this.registry.createTrainable({ ...body, kind: body.kind as ModelKind, labels }),
+    );
   }
 
   @Get(':name')

@@ -7,6 +7,7 @@ import { Broadcaster } from '../../broadcast/broadcaster';
 import {
   DuplicateRecordError,
   ModelRepository,
+  MODEL_KINDS,
   ModelVersionRecord,
   Promotion,
   RecordNotFoundError,
@@ -18,6 +19,7 @@ import {
   MODEL_NAME_PATTERN,
   ModelRegistry,
   ModelSummary,
+  NewTrainableModel,
   NewVersionRequest,
 } from '../model-registry';
 import { ModelRuntime, MODERATION_MODEL } from '../runtime';
@@ -75,10 +77,37 @@ export class StoredModelRegistry extends ModelRegistry implements OnModuleInit {
     return versions;
   }
 
+  async createTrainable(request: NewTrainableModel): Promise<ModelSummary> {
+    if (!(MODEL_KINDS as readonly string[]).includes(request.kind)) {
+      throw new AppError(
+        HttpStatus.BAD_REQUEST,
+        'invalid_model_kind',
+        `A model created without an artifact is one of: ${MODEL_KINDS.join(', ')}`,
+      );
+    }
+    if (request.name === MODERATION_MODEL.name) throw modelExists(request.name);
+    checkModelName(request.name);
+    const labels = request.labels ?? [];
+    if (labels.length > 0 && !areLabels(labels)) throw badLabels(HttpStatus.BAD_REQUEST);
+    const model = await this.models
+      .createModel({
+        name: request.name,
+        task: 'classification',
+        description: request.description,
+        kind: request.kind,
+        trainingLabels: labels,
+      })
+      .catch((error: Error) => {
+        throw error instanceof DuplicateRecordError ? modelExists(request.name) : error;
+      });
+    return { ...model, production: null };
+  }
+
   async addVersion(name: string, request: NewVersionRequest): Promise<ModelVersionRecord> {
     checkModelName(name);
     const { artifacts, parameterCount, labels: carried } = checkArtifactFiles(request.files);
-    const labels = checkLabels(request.labels ?? carried);
+    const labels = request.labels ?? carried;
+    if (!areLabels(labels)) throw badLabels(HttpStatus.UNPROCESSABLE_ENTITY);
     const maxParams = this.config.model.headMaxParams;
     if (parameterCount > maxParams) {
       throw invalidArtifact(
@@ -95,8 +124,12 @@ export class StoredModelRegistry extends ModelRegistry implements OnModuleInit {
       return await this.models.createVersion(name, {
         artifactKey: `${prefix}${MODEL_JSON}`,
         labels,
-        // The probe batch's time in an inference thread: what one full micro-batch costs.
-        metrics: { parameterCount, probeMs: Math.round(probeMs * 100) / 100 },
+        metrics: {
+          ...request.metrics,
+          parameterCount,
+          // The probe batch's time in an inference thread: what one full micro-batch costs.
+          probeMs: Math.round(probeMs * 100) / 100,
+        },
       });
     } catch (error) {
       await this.deleteFiles(prefix, request.files);
@@ -195,22 +228,27 @@ function checkModelName(name: string): void {
   }
 }
 
-function checkLabels(labels: unknown): string[] {
-  const valid =
+function modelExists(name: string): AppError {
+  return new AppError(HttpStatus.CONFLICT, 'model_exists', `A model named ${name} exists`);
+}
+
+function areLabels(labels: unknown): labels is string[] {
+  return (
     Array.isArray(labels) &&
     labels.length >= 1 &&
     labels.length <= MAX_LABELS &&
     labels.every(
       (label) => typeof label === 'string' && label.length > 0 && label.length <= MAX_LABEL_LENGTH,
     ) &&
-    new Set(labels).size === labels.length;
-  if (!valid) {
-    throw invalidArtifact(
-      `Labels must be 1-${MAX_LABELS} distinct strings of 1-${MAX_LABEL_LENGTH} characters, ` +
-        'given with the upload or ' +
-        'in model.json (userDefinedMetadata.labels)',
-      'invalid_labels',
-    );
-  }
-  return labels as string[];
+    new Set(labels).size === labels.length
+  );
+}
+
+function badLabels(status: HttpStatus): AppError {
+  return new AppError(
+    status,
+    'invalid_labels',
+    `Labels must be 1-${MAX_LABELS} distinct strings of 1-${MAX_LABEL_LENGTH} characters, ` +
+      'given with the upload or in model.json (userDefinedMetadata.labels)',
+  );
 }

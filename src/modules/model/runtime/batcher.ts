@@ -40,6 +40,11 @@ export class Batcher<I, O> {
     }
   }
 
+  /** Inputs waiting for their batch to be sent. */
+  get pending(): number {
+    return this.waiting.length;
+  }
+
   submit(input: I): Promise<O> {
     if (this.closed) return Promise.reject(new Error('The batcher is closed'));
     return new Promise<O>((resolve, reject) => {

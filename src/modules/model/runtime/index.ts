@@ -14,7 +14,13 @@ export type { BatcherOptions, RunBatch } from './batcher';
 export { preprocessImage } from './image-preprocessor';
 export { rankLabels } from './rank-labels';
 export { ModelRuntime } from './model-runtime';
-export type { ImageAnalysis, LabelScore, RuntimeHead } from './model-runtime';
+export type {
+  ImageAnalysis,
+  InferenceLane,
+  InferenceOptions,
+  LabelScore,
+  RuntimeHead,
+} from './model-runtime';
 export { describeEngine } from './inference-engine';
 export type { InferenceEngine } from './inference-engine';
 export { ModelRuntimeModule } from './model-runtime.module';

@@ -1,3 +1,4 @@
+import { waitUntil } from '../../../../test/support/eventually';
 import { testImages } from '../../../../test/support/images';
 import { concatPixels, TfjsBackbone } from './backbone';
 import { preprocessImage } from './image-preprocessor';
@@ -25,14 +26,6 @@ const fakePool = (size: number) =>
   InferencePool.startWith(size, () => InferenceThread.spawn(FAKE_THREAD, TFJS_CPU));
 
 const threadOf = async (call: Promise<{ scores: Float32Array }>) => (await call).scores[0];
-
-async function eventually(condition: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('Condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 describe('InferencePool with the real model', () => {
   let pool: InferencePool;
@@ -113,7 +106,7 @@ describe('InferencePool threads', () => {
         { status: 'rejected', reason: expect.any(InferenceThreadExitedError) },
         { status: 'rejected', reason: expect.any(InferenceThreadExitedError) },
       ]);
-      await eventually(() => pool.size === 2);
+      await waitUntil(() => pool.size === 2);
       const threads = await Promise.all([1, 1].map((n) => threadOf(run(n))));
       expect(new Set(threads).size).toBe(2);
     } finally {

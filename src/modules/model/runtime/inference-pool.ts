@@ -1,6 +1,6 @@
 import { Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { extname, join } from 'node:path';
+import { workerSource } from '../../../common/threads/worker-source';
 import type { BackboneOutput } from './backbone';
 import type { InferenceEngine } from './inference-engine';
 import type { HeadSpec, InferenceWorkerData } from './inference-messages';
@@ -15,16 +15,9 @@ export type ThreadSpawner = () => Promise<InferenceThread>;
 
 const RESPAWN_DELAY_MS = 1000;
 
-/**
- * CommonJS that starts inference-worker in a new thread. Compiled (dist/), that is the .js
- * beside this file; from TypeScript sources (jest, `node -r @swc-node/register`), the
- * thread compiles the .ts the same way, since it shares no module loader with its parent.
- */
+/** CommonJS that starts inference-worker in a new thread. */
 export function inferenceWorkerSource(): string {
-  const extension = extname(__filename);
-  const entry = JSON.stringify(join(__dirname, `inference-worker${extension}`));
-  if (extension !== '.ts') return `require(${entry});`;
-  return `require(${JSON.stringify(require.resolve('@swc-node/register'))}); require(${entry});`;
+  return workerSource(__filename, __dirname, 'inference-worker');
 }
 
 /**

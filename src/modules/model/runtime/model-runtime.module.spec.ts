@@ -3,6 +3,7 @@ import { Test } from '@nestjs/testing';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { eventuallyResolves } from '../../../../test/support/eventually';
 import { testImages } from '../../../../test/support/images';
 import { AppConfig } from '../../../config';
 import { ReadinessRegistry } from '../../health/readiness.registry';
@@ -52,18 +53,6 @@ async function batchSizes(app: INestApplicationContext): Promise<{ count: number
   return { count: value('vireo_model_batch_size_count'), sum: value('vireo_model_batch_size_sum') };
 }
 
-async function eventually<T>(probe: () => Promise<T>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      return await probe();
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
-  }
-}
-
 describe('ModelRuntimeModule (preloading, as shipped)', () => {
   let app: INestApplicationContext;
   let runtime: ModelRuntime;
@@ -78,7 +67,7 @@ describe('ModelRuntimeModule (preloading, as shipped)', () => {
   it('is not ready while the model loads, then reports the model, runtime and threads', async () => {
     await expect(modelReadiness(app)).rejects.toThrow('loading');
 
-    const details = await eventually(() => modelReadiness(app));
+    const details = await eventuallyResolves(() => modelReadiness(app));
 
     // INFERENCE_RUNTIME=auto: ONNX Runtime, which loads here, on the graph cached in DATA_DIR.
     expect(details).toEqual({ model: 'moderation@1', runtime: 'onnx', backend: 'cpu', threads: 1 });

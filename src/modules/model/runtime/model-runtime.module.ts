@@ -1,4 +1,4 @@
-import { Global, Module } from '@nestjs/common';
+import { Module } from '@nestjs/common';
 import { ModelRuntime } from './model-runtime';
 import { PooledModelRuntime } from './pooled-model-runtime';
 
@@ -6,7 +6,6 @@ import { PooledModelRuntime } from './pooled-model-runtime';
  * The model runtime (TF.js backend, inference threads, micro-batching), exported as the
  * ModelRuntime port. Needs AppConfig, ReadinessRegistry and MetricsService from the app.
  */
-@Global()
 @Module({
   providers: [{ provide: ModelRuntime, useClass: PooledModelRuntime }],
   exports: [ModelRuntime],

@@ -15,6 +15,16 @@ export interface ImageAnalysis {
   moderation: LabelScore<ModerationLabel>[];
 }
 
+/**
+ * Who waits for an inference: `realtime` (the default) goes first; `batch` (batch jobs) runs
+ * only on threads real-time work leaves free, one image at a time.
+ */
+export type InferenceLane = 'realtime' | 'batch';
+
+export interface InferenceOptions {
+  lane?: InferenceLane;
+}
+
 /** A head loaded in the runtime's inference threads, beside the backbone. */
 export interface RuntimeHead {
   /** `count` rows of EMBEDDING_SIZE in (not consumed), `count` rows of label scores out. */
@@ -36,13 +46,13 @@ export abstract class ModelRuntime {
    * Rejects with AppError 415 `unsupported_image` (or 413 `too_many_pixels`) for bytes that
    * are no image it can decode.
    */
-  abstract embedAndModerate(image: Buffer): Promise<ImageAnalysis>;
+  abstract embedAndModerate(image: Buffer, options?: InferenceOptions): Promise<ImageAnalysis>;
 
   /**
    * The same for one image already preprocessed: INPUT_SIZE x INPUT_SIZE RGB in [0, 1],
    * row-major (PIXELS_PER_IMAGE values). Batched with the calls above.
    */
-  abstract analyzePixels(pixels: Float32Array): Promise<ImageAnalysis>;
+  abstract analyzePixels(pixels: Float32Array, options?: InferenceOptions): Promise<ImageAnalysis>;
 
   /**
    * Loads a head (a TF.js artifact) in every inference thread. Throws AppError 422 when it

@@ -5,12 +5,13 @@ import { ReadinessRegistry } from '../../health/readiness.registry';
 import { MetricsService } from '../../metrics/metrics.service';
 import { concatPixels, ImageOutput, splitBackboneOutput } from './backbone';
 import type * as tf from '@tensorflow/tfjs';
+import { BackgroundLane } from './background-lane';
 import { Batcher } from './batcher';
 import { MODERATION_LABELS, MODERATION_MODEL, PIXELS_PER_IMAGE } from './bundled-mobilenet';
 import { preprocessImage } from './image-preprocessor';
 import { InferencePool } from './inference-pool';
 import { describeEngine, InferenceEngine } from './inference-engine';
-import { ImageAnalysis, ModelRuntime, RuntimeHead } from './model-runtime';
+import { ImageAnalysis, InferenceOptions, ModelRuntime, RuntimeHead } from './model-runtime';
 import { bundledOnnxModel } from './onnx/bundled-onnx-model';
 import { rankLabels } from './rank-labels';
 import { RuntimeMetrics } from './runtime-metrics';
@@ -28,6 +29,8 @@ export class PooledModelRuntime
 {
   private readonly logger = new Logger(ModelRuntime.name);
   private readonly batcher: Batcher<Float32Array, ImageOutput>;
+  /** Batch jobs' images: only on threads the batcher's real-time work leaves free. */
+  private readonly background: BackgroundLane<Float32Array, ImageOutput>;
   private readonly metrics: RuntimeMetrics;
   private loading?: Promise<InferencePool>;
   private pool?: InferencePool;
@@ -47,6 +50,10 @@ export class PooledModelRuntime
       // A thread with nothing to do takes an image at once; the delay applies while all work.
       idle: () => this.batchesRunning < (this.pool?.size ?? 0),
     });
+    this.background = new BackgroundLane({
+      run: async (pixels) => (await this.runBatch([pixels]))[0],
+      busy: () => this.batcher.pending > 0 || this.batchesRunning >= (this.pool?.size ?? 1),
+    });
     this.metrics = new RuntimeMetrics(metrics.registry, {
       engine: () => this.engine,
       threads: () => this.pool?.size ?? 0,
@@ -63,15 +70,16 @@ export class PooledModelRuntime
     if (this.config.model.preload) this.load().catch(() => {});
   }
 
-  async embedAndModerate(image: Buffer): Promise<ImageAnalysis> {
-    return this.analyzePixels(await preprocessImage(image));
+  async embedAndModerate(image: Buffer, options?: InferenceOptions): Promise<ImageAnalysis> {
+    return this.analyzePixels(await preprocessImage(image), options);
   }
 
-  async analyzePixels(pixels: Float32Array): Promise<ImageAnalysis> {
+  async analyzePixels(pixels: Float32Array, options?: InferenceOptions): Promise<ImageAnalysis> {
     if (pixels.length !== PIXELS_PER_IMAGE) {
       throw new RangeError(`Expected ${PIXELS_PER_IMAGE} pixels, got ${pixels.length}`);
     }
-    const { scores, embedding } = await this.batcher.submit(pixels);
+    const lane = options?.lane === 'batch' ? this.background : this.batcher;
+    const { scores, embedding } = await lane.submit(pixels);
     return { embedding, moderation: rankLabels(MODERATION_LABELS, scores) };
   }
 
@@ -94,6 +102,7 @@ export class PooledModelRuntime
 
   async onApplicationShutdown(): Promise<void> {
     this.batcher.close();
+    this.background.close();
     const pool = await this.loading?.catch(() => undefined);
     await pool?.close();
   }
@@ -159,6 +168,7 @@ export class PooledModelRuntime
       }
     } finally {
       this.batchesRunning--;
+      this.background.pump();
     }
   }
 

@@ -40,8 +40,8 @@ const CACHED_VERSIONS = 4;
 const RESYNC_INTERVAL_MS = 30_000;
 
 /**
- * ModelServer over the ModelRuntime (the backbone, in inference threads) and heads in this
- * thread's TF.js. Holds every model's production version; on `model-promoted` it loads the
+ * ModelServer over the ModelRuntime: the backbone and every head run in its inference threads
+ * (`loadHead`), none on this thread. Holds every model's production version; on `model-promoted` it loads the
  * new version first, then swaps it in, so calls in flight finish on the old one.
  */
 @Injectable()
@@ -130,7 +130,7 @@ export class TfjsModelServer
     const leased = models ?? (await this.leaseProduction());
     try {
       const analysis = await backbone();
-      // Heads run in the inference threads, side by side.
+      // Every head's call is queued at once; the inference threads run them (one thread: in turn).
       const predictions = await Promise.all(
         leased.map(async ({ head, record }): Promise<VersionPrediction> => {
           const labels = head

@@ -7,6 +7,8 @@ import { STATS_METRIC } from './daily-counters';
 
 interface CounterSum {
   day: UtcDay;
+  /** Only when counters are read per owner. */
+  owner_id?: string;
   metric: string;
   dimension: string;
   /** Text: a bigint sum, exact whatever the driver does with numerics. */
@@ -30,13 +32,15 @@ export class PrismaDailyStatsRepository extends DailyStatsRepository {
         ${ownerId === null ? Prisma.empty : Prisma.sql`AND owner_id = ${ownerId}::uuid`}
       GROUP BY day, metric, dimension
       ORDER BY day`;
-    const days = new Map<UtcDay, DailyStats>();
-    for (const sum of sums) {
-      let stats = days.get(sum.day);
-      if (!stats) days.set(sum.day, (stats = emptyDailyStats(sum.day)));
-      addCounter(stats, sum.metric, sum.dimension, Number(sum.count));
-    }
-    return [...days.values()];
+    return [...collect(sums, (sum) => sum.day).values()];
+  }
+
+  async findDayByOwner(day: UtcDay): Promise<Map<string, DailyStats>> {
+    const sums = await this.db.prisma.$queryRaw<CounterSum[]>`
+      SELECT ${day} AS day, owner_id::text AS owner_id, metric, dimension, count::text AS count
+      FROM daily_aggregates
+      WHERE day = ${day}::date AND metric IN (${Prisma.join(Object.values(STATS_METRIC))})`;
+    return collect(sums, (sum) => sum.owner_id ?? '');
   }
 
   async deleteForOwner(ownerId: string): Promise<number> {
@@ -44,6 +48,18 @@ export class PrismaDailyStatsRepository extends DailyStatsRepository {
     const { count } = await this.db.prisma.dailyAggregate.deleteMany({ where: { ownerId } });
     return count;
   }
+}
+
+/** Adds the counter sums up into one `DailyStats` per key. */
+function collect(sums: CounterSum[], keyOf: (sum: CounterSum) => string): Map<string, DailyStats> {
+  const stats = new Map<string, DailyStats>();
+  for (const sum of sums) {
+    const key = keyOf(sum);
+    let entry = stats.get(key);
+    if (!entry) stats.set(key, (entry = emptyDailyStats(sum.day)));
+    addCounter(entry, sum.metric, sum.dimension, Number(sum.count));
+  }
+  return stats;
 }
 
 function addCounter(stats: DailyStats, metric: string, dimension: string, count: number): void {

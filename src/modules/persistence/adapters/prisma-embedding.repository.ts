@@ -25,10 +25,19 @@ export class PrismaEmbeddingRepository extends EmbeddingRepository {
       where: { imageId_model: { imageId, model } },
     });
     if (!row) return null;
-    // Copied into a fresh buffer: the driver's bytes need not be 4-byte aligned.
-    const vector = new Float32Array(new Uint8Array(row.vector).buffer, 0, row.dim);
-    return { imageId: row.imageId, model: row.model, vector, createdAt: row.createdAt };
+    return {
+      imageId: row.imageId,
+      model: row.model,
+      vector: vectorOf(row),
+      createdAt: row.createdAt,
+    };
   }
+}
+
+/** A stored embedding's vector. */
+export function vectorOf(row: { dim: number; vector: Uint8Array }): Float32Array {
+  // Copied into a fresh buffer: the driver's bytes need not be 4-byte aligned.
+  return new Float32Array(new Uint8Array(row.vector).buffer, 0, row.dim);
 }
 
 /** An embedding's stored columns. */

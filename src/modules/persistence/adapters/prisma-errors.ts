@@ -33,7 +33,7 @@ async function orOnPrismaCode<T, F>(code: string, write: () => Promise<T>, fallb
   }
 }
 
-function isUniqueViolation(error: unknown): error is Prisma.PrismaClientKnownRequestError {
+export function isUniqueViolation(error: unknown): error is Prisma.PrismaClientKnownRequestError {
   return error instanceof Prisma.PrismaClientKnownRequestError && error.code === 'P2002';
 }
 

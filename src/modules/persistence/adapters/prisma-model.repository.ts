@@ -4,6 +4,7 @@ import { DatabaseClient } from '../database/database-client';
 import { RecordNotFoundError } from '../domain/errors';
 import {
   Metrics,
+  ModelKind,
   ModelRecord,
   ModelRepository,
   ModelVersionRecord,
@@ -161,8 +162,8 @@ function rethrowAbsent(modelName: string) {
 function toModelRecord({
   latestVersion: _latest,
   ...row
-}: ModelRecord & { latestVersion: number }): ModelRecord {
-  return row;
+}: Omit<ModelRecord, 'kind'> & { kind: string | null; latestVersion: number }): ModelRecord {
+  return { ...row, kind: row.kind as ModelKind | null };
 }
 
 function toVersionRecord({ model, ...row }: VersionRow): ModelVersionRecord {

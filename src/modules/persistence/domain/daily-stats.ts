@@ -29,6 +29,9 @@ export abstract class DailyStatsRepository {
    */
   abstract findDays(ownerId: string | null, from: UtcDay, to: UtcDay): Promise<DailyStats[]>;
 
+  /** Each owner's counters of one day, by owner id (owners with no counter that day absent). */
+  abstract findDayByOwner(day: UtcDay): Promise<Map<string, DailyStats>>;
+
   /** Erases every counter of the owner; resolves with how many rows went. */
   abstract deleteForOwner(ownerId: string): Promise<number>;
 }

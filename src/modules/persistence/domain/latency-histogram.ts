@@ -54,3 +54,18 @@ export function latencyQuantile(histogram: LatencyHistogram, q: number): number 
 export function mergeLatencies(into: LatencyHistogram, from: LatencyHistogram): void {
   for (const [bound, count] of from) into.set(bound, (into.get(bound) ?? 0) + count);
 }
+
+export interface LatencyPercentiles {
+  p50: number | null;
+  p95: number | null;
+  p99: number | null;
+}
+
+/** p50, p95 and p99 of a histogram, in ms to one decimal; null when nothing was counted. */
+export function latencyPercentiles(histogram: LatencyHistogram): LatencyPercentiles {
+  const read = (q: number) => {
+    const ms = latencyQuantile(histogram, q);
+    return ms === null ? null : Math.round(ms * 10) / 10;
+  };
+  return { p50: read(0.5), p95: read(0.95), p99: read(0.99) };
+}

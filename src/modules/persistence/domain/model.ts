@@ -10,6 +10,10 @@ export interface ModelRecord {
   name: string;
   task: string;
   description: string | null;
+  /** `classifier`: trained from labelled images (`train-classifier`); null: uploaded heads. */
+  kind: ModelKind | null;
+  /** The labels a trainable model trains on; empty: every label found. */
+  trainingLabels: string[];
   createdAt: Date;
   updatedAt: Date;
 }
@@ -29,10 +33,15 @@ export interface ModelVersionRecord {
   archivedAt: Date | null;
 }
 
+export const MODEL_KINDS = ['classifier'] as const;
+export type ModelKind = (typeof MODEL_KINDS)[number];
+
 export interface NewModel {
   name: string;
   task: string;
   description?: string;
+  kind?: ModelKind;
+  trainingLabels?: string[];
 }
 
 export interface NewModelVersion {

@@ -1,21 +1,17 @@
-import { HttpStatus, Injectable } from '@nestjs/common';
-import { AppError } from '../../../common/app-error';
+import { Injectable } from '@nestjs/common';
+import { daysBetween, defaultRange } from '../../../common/dates/day-range';
 import {
   DailyStats,
   DailyStatsRepository,
   emptyDailyStats,
-  LatencyHistogram,
-  latencyQuantile,
+  latencyPercentiles,
   mergeLatencies,
-  UtcDay,
-  utcDay,
 } from '../../persistence';
 import { DayStatsResource, StatsCountersResource, StatsResource } from './stats.resource';
 
 /** The longest range one request may ask for. */
 export const MAX_STATS_DAYS = 366;
 const DEFAULT_DAYS = 7;
-const DAY_MS = 24 * 3600 * 1000;
 
 export interface StatsRequest {
   /** Null: every owner. */
@@ -30,9 +26,8 @@ export class StatsService {
   constructor(private readonly stats: DailyStatsRepository) {}
 
   async read(request: StatsRequest, now = new Date()): Promise<StatsResource> {
-    const to = request.to ?? utcDay(now);
-    const from = request.from ?? utcDay(new Date(dayStart(to) - (DEFAULT_DAYS - 1) * DAY_MS));
-    const days = daysBetween(from, to);
+    const { from, to } = defaultRange(request, DEFAULT_DAYS, now);
+    const days = daysBetween(from, to, MAX_STATS_DAYS);
     const found = new Map(
       (await this.stats.findDays(request.ownerId, from, to)).map((stats) => [stats.day, stats]),
     );
@@ -61,16 +56,8 @@ function toCounters(stats: DailyStats): StatsCountersResource {
     },
     labels: stats.labels,
     quarantined: stats.quarantined,
-    latencyMs: percentiles(stats.latency),
+    latencyMs: latencyPercentiles(stats.latency),
   };
-}
-
-function percentiles(latency: LatencyHistogram) {
-  const read = (q: number) => {
-    const ms = latencyQuantile(latency, q);
-    return ms === null ? null : Math.round(ms * 10) / 10;
-  };
-  return { p50: read(0.5), p95: read(0.95), p99: read(0.99) };
 }
 
 function addDays(sum: DailyStats, day: DailyStats): DailyStats {
@@ -96,29 +83,4 @@ function addDays(sum: DailyStats, day: DailyStats): DailyStats {
     quarantined: sum.quarantined + day.quarantined,
     latency,
   };
-}
-
-function daysBetween(from: UtcDay, to: UtcDay): UtcDay[] {
-  const start = dayStart(from);
-  const end = dayStart(to);
-  if (
-    Number.isNaN(start) ||
-    Number.isNaN(end) ||
-    utcDay(new Date(start)) !== from ||
-    utcDay(new Date(end)) !== to
-  ) {
-    throw invalidRange('from and to must be real calendar days, YYYY-MM-DD');
-  }
-  if (start > end) throw invalidRange('from must not be after to');
-  const count = (end - start) / DAY_MS + 1;
-  if (count > MAX_STATS_DAYS) throw invalidRange(`At most ${MAX_STATS_DAYS} days per request`);
-  return Array.from({ length: count }, (_, i) => utcDay(new Date(start + i * DAY_MS)));
-}
-
-function dayStart(day: UtcDay): number {
-  return Date.parse(`${day}T00:00:00Z`);
-}
-
-function invalidRange(message: string): AppError {
-  return new AppError(HttpStatus.BAD_REQUEST, 'invalid_range', message);
 }

@@ -74,6 +74,15 @@ export class ImageResource {
   @ApiProperty({ type: Date, nullable: true })
   processedAt!: Date | null;
 
+  @ApiProperty({
+    type: Date,
+    nullable: true,
+    description:
+      'When retention (RETENTION_ORIGINALS_DAYS) removed the original: its content answers 410 ' +
+      '`original_deleted`; the image, its predictions and its thumbnail stay.',
+  })
+  originalDeletedAt!: Date | null;
+
   @ApiProperty({ type: String, nullable: true, example: 'undecodable_image' })
   failureCode!: string | null;
 

@@ -1,5 +1,10 @@
 import { ApiProperty } from '@nestjs/swagger';
-import { MODEL_VERSION_STATUSES, ModelVersionStatus } from '../../../persistence';
+import {
+  MODEL_KINDS,
+  MODEL_VERSION_STATUSES,
+  ModelKind,
+  ModelVersionStatus,
+} from '../../../persistence';
 
 export class ModelVersionResource {
   @ApiProperty({ example: 'toxicity' })
@@ -41,6 +46,20 @@ export class ModelResource {
 
   @ApiProperty({ type: String, nullable: true })
   description!: string | null;
+
+  @ApiProperty({
+    type: String,
+    enum: MODEL_KINDS,
+    nullable: true,
+    description: '`classifier`: trained from labelled images; null: uploaded or bundled.',
+  })
+  kind!: ModelKind | null;
+
+  @ApiProperty({
+    type: [String],
+    description: 'The labels a trainable model trains on; empty: every label found.',
+  })
+  trainingLabels!: string[];
 
   @ApiProperty()
   createdAt!: Date;

@@ -1,0 +1,319 @@
+/**
+ * Batch work on the built binary as deployed (web, worker(s), PostgreSQL, Redis, objects on
+ * a shared disk), each worker with one inference thread:
+ *
+ * 1. Backfill: `backfill-predictions` of the bundled `moderation` model over BENCH_IMAGES
+ *    images whose predictions of it were removed, so every image is read, decoded and run
+ *    through the backbone (the batch lane) again: images/s with one and with two worker
+ *    processes, in alternating rounds (medians), and worker CPU ms per image (from
+ *    /proc/<pid>/stat, which swings less than wall time on a shared machine).
+ * 2. Real-time while batch runs: uploads at a fixed rate (BENCH_RATE/s for BENCH_DURATION_S)
+ *    through one worker, end-to-end p95 (upload accepted -> predictions stored), idle against
+ *    while a backfill runs on the same worker, in alternating rounds.
+ * 3. Training: left for the `train-classifier` figures (seconds per 1,000 labelled images).
+ *
+ *   npm run build && node -r @swc-node/register bench/batch.ts
+ *
+ * Targets: 2 workers >= 1.5x one worker on backfill; real-time p95 at most 20% worse while
+ * batch work runs.
+ */
+import { readFileSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import { sleep } from '../test/support/eventually';
+import { createTestDatabase, TestDatabase } from '../test/support/postgres';
+import { deleteRedisKeys, testRedis } from '../test/support/redis';
+import { startVireo, VireoProcess } from '../test/support/vireo-process';
+import { photoLikeJpeg } from './support/images';
+import { runLoad } from './support/load';
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { BOUNDARY } = require('./support/unique-multipart-request.js') as { BOUNDARY: string };
+
+const IMAGES = Number(process.env.BENCH_IMAGES ?? 300);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+const RATE = Number(process.env.BENCH_RATE ?? 3);
+const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
+const ADMIN_KEY = 'vir_benchbatch_0123456789abcdefghijABCDEFGHIJ';
+const SETUP_REQUEST = join(__dirname, 'support', 'unique-multipart-request.js');
+const CLOCK_TICKS_PER_S = 100;
+
+interface Deployment {
+  database: TestDatabase;
+  db: Client;
+  web: VireoProcess;
+  workers: VireoProcess[];
+  start: (role: 'web' | 'worker') => Promise<VireoProcess>;
+  close: () => Promise<void>;
+}
+
+async function deploy(): Promise<Deployment> {
+  const dataDir = await mkdtemp(join(tmpdir(), 'vireo-bench-batch-'));
+  const database = await createTestDatabase();
+  const redis = testRedis();
+  const start = (role: 'web' | 'worker') =>
+    startVireo(
+      {
+        DATA_DIR: dataDir,
+        DATABASE_URL: database.url,
+        REDIS_URL: redis.url,
+        REDIS_PREFIX: redis.prefix,
+        SIGNING_SECRET: 'bench-batch-signing-secret',
+        ADMIN_API_KEY: ADMIN_KEY,
+        INFERENCE_THREADS: '1',
+        RATE_LIMIT_UPLOADS_PER_MIN: '100000000',
+        RATE_LIMIT_READS_PER_MIN: '100000000',
+        LOG_LEVEL: 'info',
+      },
+      ['--role', role],
+    );
+  const [web, worker] = await Promise.all([start('web'), start('worker')]);
+  const db = new Client({ connectionString: database.url });
+  await db.connect();
+  const deployment: Deployment = {
+    database,
+    db,
+    web,
+    workers: [worker],
+    start,
+    close: async () => {
+      await db.end();
+      await Promise.all([web, ...deployment.workers].map((p) => p.stop()));
+      await Promise.all([database.drop(), deleteRedisKeys(redis)]);
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+  return deployment;
+}
+
+async function call(d: Deployment, path: string, init: RequestInit = {}, key = ADMIN_KEY) {
+  const res = await fetch(`${d.web.url}${path}`, {
+    ...init,
+    headers: { 'x-api-key': key, ...init.headers },
+  });
+  const body = (await res.json()) as Record<string, unknown>;
+  if (!res.ok) throw new Error(`${path}: ${res.status} ${JSON.stringify(body)}`);
+  return body;
+}
+
+const json = (body: unknown): RequestInit => ({
+  method: 'POST',
+  headers: { 'content-type': 'application/json' },
+  body: JSON.stringify(body),
+});
+
+async function newOwnerKey(d: Deployment, name: string): Promise<string> {
+  const user = await call(
+    d,
+    '/v1/admin/users',
+    json({ email: `${name}-${Date.now()}@bench.local`, password: 'p'.repeat(16) }),
+  );
+  const key = await call(
+    d,
+    '/v1/keys',
+    json({ name, scopes: ['images:write', 'images:read'], ownerId: user.id }),
+  );
+  return key.key as string;
+}
+
+/** Uploads `count` distinct photo-like JPEGs and waits until the pipeline has processed them. */
+async function seedImages(d: Deployment, count: number): Promise<void> {
+  const key = await newOwnerKey(d, 'seed');
+  const jpeg = await photoLikeJpeg();
+  for (let i = 0; i < count; i += 10) {
+    await Promise.all(
+      Array.from({ length: Math.min(10, count - i) }, async (_, j) => {
+        const form = new FormData();
+        const unique = Buffer.from(`seed-${i + j}`.padEnd(32, '.'));
+        form.append('file', new Blob([new Uint8Array(Buffer.concat([jpeg, unique]))]), 'seed.jpg');
+        await call(d, '/v1/images', { method: 'POST', body: form }, key);
+      }),
+    );
+  }
+  await until(
+    async () =>
+      (await countRows(d, "SELECT count(*) FROM images WHERE status = 'processed'")) >= count,
+  );
+}
+
+async function countRows(d: Deployment, sql: string, params: unknown[] = []): Promise<number> {
+  return Number((await d.db.query<{ count: string }>(sql, params)).rows[0].count);
+}
+
+async function until(done: () => Promise<boolean>, timeoutMs = 600_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await done())) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await sleep(200);
+  }
+}
+
+/** User + system CPU seconds of a process so far. */
+function cpuSeconds(process: VireoProcess): number {
+  const fields = readFileSync(`/proc/${process.child.pid}/stat`, 'utf8').split(') ')[1].split(' ');
+  // utime and stime are fields 14 and 15 of the line, 12 and 13 after "pid (comm) ".
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS_PER_S;
+}
+
+/** Removes the moderation model's predictions, so a backfill has every image to redo. */
+async function forgetModeration(d: Deployment): Promise<void> {
+  await d.db.query(
+    "DELETE FROM predictions WHERE model_version_id IN (SELECT v.id FROM model_versions v JOIN models m ON m.id = v.model_id WHERE m.name = 'moderation')",
+  );
+}
+
+interface BackfillResult {
+  imagesPerS: number;
+  cpuMsPerImage: number;
+  seconds: number;
+}
+
+async function backfill(d: Deployment): Promise<BackfillResult> {
+  await forgetModeration(d);
+  const cpuBefore = d.workers.map(cpuSeconds);
+  const started = await call(
+    d,
+    '/v1/admin/batch/backfill-predictions',
+    json({ model: 'moderation' }),
+  );
+  let run: Record<string, unknown>;
+  for (;;) {
+    run = await call(d, `/v1/admin/batch/runs/${started.id as string}`);
+    if (run.status === 'completed' || run.status === 'failed') break;
+    await sleep(200);
+  }
+  if (run.status === 'failed') throw new Error(`backfill failed: ${run.error as string}`);
+  const cpu = d.workers.reduce((sum, worker, i) => sum + cpuSeconds(worker) - cpuBefore[i], 0);
+  const seconds = (run.durationMs as number) / 1000;
+  const done = (run.progress as { done: number }).done;
+  return { imagesPerS: done / seconds, cpuMsPerImage: (cpu * 1000) / done, seconds };
+}
+
+/** Uploads at RATE/s for DURATION_S; end-to-end p95 in ms of what they became. */
+async function realtimeP95(d: Deployment, name: string): Promise<number> {
+  const key = await newOwnerKey(d, name);
+  const load = await runLoad(name, {
+    url: `${d.web.url}/v1/images`,
+    method: 'POST',
+    connections: 2,
+    durationS: DURATION_S,
+    overallRate: RATE,
+    headers: { 'content-type': `multipart/form-data; boundary=${BOUNDARY}`, 'x-api-key': key },
+    setupRequest: SETUP_REQUEST,
+  });
+  const owner = "(SELECT owner_id FROM api_keys WHERE prefix = split_part($1, '_', 2))";
+  await until(
+    async () =>
+      (await countRows(
+        d,
+        `SELECT count(*) FROM images WHERE owner_id = ${owner} AND status IN ('processed', 'failed')`,
+        [key],
+      )) >= load.succeeded,
+  );
+  // numeric: pg hands it over as a string.
+  const { rows } = await d.db.query<{ ms: string }>(
+    `SELECT extract(epoch FROM processed_at - uploaded_at) * 1000 AS ms FROM images WHERE owner_id = ${owner} AND processed_at IS NOT NULL ORDER BY ms`,
+    [key],
+  );
+  return Number(rows[Math.min(rows.length - 1, Math.ceil(0.95 * rows.length) - 1)].ms);
+}
+
+/** Real-time p95 while a backfill runs on the same worker (which must outlast the window). */
+async function realtimeP95UnderBackfill(d: Deployment, name: string) {
+  await forgetModeration(d);
+  const started = await call(
+    d,
+    '/v1/admin/batch/backfill-predictions',
+    json({ model: 'moderation' }),
+  );
+  const p95 = await realtimeP95(d, name);
+  const run = await call(d, `/v1/admin/batch/runs/${started.id as string}`);
+  const overlapped = run.status === 'running';
+  await until(
+    async () =>
+      (await call(d, `/v1/admin/batch/runs/${started.id as string}`)).status !== 'running',
+  );
+  return { p95, overlapped };
+}
+
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+};
+
+async function main(): Promise<void> {
+  const d = await deploy();
+  const jpegDir = await mkdtemp(join(tmpdir(), 'vireo-bench-batch-jpeg-'));
+  process.env.BENCH_JPEG_PATH = join(jpegDir, 'bench.jpg');
+  const { writeFile } = await import('node:fs/promises');
+  await writeFile(process.env.BENCH_JPEG_PATH, await photoLikeJpeg());
+  try {
+    console.log(
+      `${IMAGES} 640x480 JPEGs; workers with 1 inference thread and BATCH_CONCURRENCY 1; ` +
+        `${ROUNDS} rounds each; load average (1 min) ${loadavg()[0].toFixed(2)} on ${cpus().length} cores`,
+    );
+    await seedImages(d, IMAGES);
+
+    // 1. Backfill, one worker against two, alternating.
+    const one: BackfillResult[] = [];
+    const two: BackfillResult[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      one.push(await backfill(d));
+      d.workers.push(await d.start('worker'));
+      two.push(await backfill(d));
+      await d.workers.pop()!.stop();
+    }
+    const rows = [
+      ...one.map((r, i) => ({ run: `1 worker, round ${i + 1}`, ...fixed(r) })),
+      ...two.map((r, i) => ({ run: `2 workers, round ${i + 1}`, ...fixed(r) })),
+    ];
+    console.table(rows);
+    const oneMedian = median(one.map((r) => r.imagesPerS));
+    const twoMedian = median(two.map((r) => r.imagesPerS));
+    console.log(
+      `Backfill (backbone): 1 worker ${oneMedian.toFixed(1)} images/s, 2 workers ${twoMedian.toFixed(1)} ` +
+        `images/s: ${(twoMedian / oneMedian).toFixed(2)}x (target >= 1.5x); worker CPU per image ` +
+        `${median(one.map((r) => r.cpuMsPerImage)).toFixed(0)} / ${median(two.map((r) => r.cpuMsPerImage)).toFixed(0)} ms`,
+    );
+
+    // 2. Real-time p95, idle against while a backfill runs, alternating.
+    const idle: number[] = [];
+    const busy: number[] = [];
+    let overlappedAll = true;
+    for (let round = 0; round < ROUNDS; round++) {
+      idle.push(await realtimeP95(d, `idle-${round}`));
+      const under = await realtimeP95UnderBackfill(d, `busy-${round}`);
+      busy.push(under.p95);
+      overlappedAll &&= under.overlapped;
+    }
+    console.log(
+      `Real-time p95 at ${RATE} uploads/s: idle ${idle.map(Math.round).join(', ')} ms, during backfill ` +
+        `${busy.map(Math.round).join(', ')} ms; medians ${median(idle).toFixed(0)} / ${median(busy).toFixed(0)} ms: ` +
+        `${(median(busy) / median(idle)).toFixed(2)}x (target <= 1.2x)` +
+        (overlappedAll ? '' : ' (a backfill ended before its window: raise BENCH_IMAGES)'),
+    );
+
+    // 3. Training (train-classifier): seconds per 1,000 labelled images, embeddings present
+    //    and computed, and the real-time p95 while training runs. Added with that job.
+
+    console.log(`Load average (1 min) at the end: ${loadavg()[0].toFixed(2)}`);
+  } finally {
+    await d.close();
+    await rm(jpegDir, { recursive: true, force: true });
+  }
+}
+
+function fixed(r: BackfillResult) {
+  return {
+    'images/s': Number(r.imagesPerS.toFixed(1)),
+    'worker CPU ms/image': Number(r.cpuMsPerImage.toFixed(0)),
+    seconds: Number(r.seconds.toFixed(1)),
+  };
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

@@ -1,0 +1,137 @@
+import { Test } from '@nestjs/testing';
+import type { FastifyRequest } from 'fastify';
+import { createHash, randomUUID } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { testImages } from '../../../test/support/images';
+import { AppConfig } from '../../config';
+import { DuplicateRecordError, ImageRecord, ImageRepository, NewImage } from '../persistence';
+import { ObjectStorage, PutOptions, StoredObject } from '../storage/object-storage';
+import { DirectUploadService } from './direct-upload.service';
+import { DuplicateImages } from './duplicate-images';
+import { ProcessingEnqueuer } from './processing-enqueuer';
+
+/** Object storage in a map, hashing what it stores as the real adapters do. */
+class FakeStorage implements Partial<ObjectStorage> {
+  readonly objects = new Map<string, Buffer>();
+
+  async put(key: string, body: Readable, _options: PutOptions): Promise<StoredObject> {
+    const chunks: Buffer[] = [];
+    for await (const chunk of body) chunks.push(chunk as Buffer);
+    const bytes = Buffer.concat(chunks);
+    this.objects.set(key, bytes);
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    return { key, size: bytes.length, sha256, etag: sha256 };
+  }
+
+  async delete(key: string): Promise<void> {
+    this.objects.delete(key);
+  }
+}
+
+/** Images in a list, unique per (owner, sha256) like the real table. */
+class FakeImages implements Partial<ImageRepository> {
+  readonly rows: ImageRecord[] = [];
+
+  async create(image: NewImage): Promise<ImageRecord> {
+    if (this.rows.some((r) => r.ownerId === image.ownerId && r.sha256 === image.sha256)) {
+      throw new DuplicateRecordError('image', ['owner_id', 'sha256']);
+    }
+    const row = { ...image, id: image.id ?? randomUUID(), status: image.status } as ImageRecord;
+    this.rows.push(row);
+    return row;
+  }
+
+  async findBySha256ForOwner(ownerId: string, sha256: string): Promise<ImageRecord | null> {
+    return this.rows.find((r) => r.ownerId === ownerId && r.sha256 === sha256) ?? null;
+  }
+}
+
+/** A multipart request as @fastify/multipart hands it over: one image in `file`, then fields. */
+function formRequest(image: Buffer, fields: Record<string, string> = {}): FastifyRequest {
+  const file = Object.assign(Readable.from([image]), { truncated: false });
+  const parts = [
+    { type: 'file', fieldname: 'file', filename: 'cat.png', mimetype: 'image/png', file },
+    ...Object.entries(fields).map(([fieldname, value]) => ({ type: 'field', fieldname, value })),
+  ];
+  return {
+    headers: {},
+    isMultipart: () => true,
+    parts: async function* () {
+      yield* parts;
+    },
+  } as unknown as FastifyRequest;
+}
+
+describe('DirectUploadService', () => {
+  const owner = randomUUID();
+  let storage: FakeStorage;
+  let images: FakeImages;
+  let enqueue: jest.Mock;
+  let service: DirectUploadService;
+  let png: Buffer;
+
+  beforeAll(async () => {
+    png = await testImages.png(8, 8);
+  });
+
+  beforeEach(async () => {
+    storage = new FakeStorage();
+    images = new FakeImages();
+    enqueue = jest.fn().mockResolvedValue(undefined);
+    const moduleRef = await Test.createTestingModule({
+      providers: [
+        DirectUploadService,
+        DuplicateImages,
+        { provide: ImageRepository, useValue: images },
+        { provide: ObjectStorage, useValue: storage },
+        { provide: ProcessingEnqueuer, useValue: { enqueue } },
+        { provide: AppConfig, useValue: AppConfig.fromEnv({}) },
+      ],
+    }).compile();
+    service = moduleRef.get(DirectUploadService);
+  });
+
+  it('stores the bytes under the new image, records it uploaded and enqueues it', async () => {
+    const { image, duplicate } = await service.upload(
+      owner,
+      formRequest(png, { label: 'cat', metadata: '{"camera":"x"}' }),
+    );
+    expect(duplicate).toBe(false);
+    expect(image).toMatchObject({
+      ownerId: owner,
+      status: 'uploaded',
+      contentType: 'image/png',
+      sizeBytes: png.length,
+      originalName: 'cat.png',
+      label: 'cat',
+      metadata: { camera: 'x' },
+      storageKey: `originals/${owner}/${image.id}`,
+    });
+    expect(storage.objects.get(image.storageKey)).toEqual(png);
+    expect(enqueue).toHaveBeenCalledWith(image);
+  });
+
+  it('answers the same bytes again with the image it has, storing and enqueueing nothing', async () => {
+    const first = await service.upload(owner, formRequest(png));
+    const again = await service.upload(owner, formRequest(png));
+    expect(again).toEqual({ image: first.image, duplicate: true });
+    expect([...storage.objects.keys()]).toEqual([first.image.storageKey]);
+    expect(enqueue).toHaveBeenCalledTimes(1);
+  });
+
+  it('removes the stored bytes when a field is refused after the file', async () => {
+    await expect(
+      service.upload(owner, formRequest(png, { metadata: 'not json' })),
+    ).rejects.toMatchObject({ status: 400 });
+    expect(storage.objects.size).toBe(0);
+    expect(images.rows).toEqual([]);
+  });
+
+  it('refuses a request that is no multipart form before storing anything', async () => {
+    const plain = { isMultipart: () => false } as unknown as FastifyRequest;
+    await expect(service.upload(owner, plain)).rejects.toMatchObject({
+      code: 'multipart_required',
+    });
+    expect(storage.objects.size).toBe(0);
+  });
+});
