@@ -1,24 +1,35 @@
 #!/usr/bin/env bash
-# System tools the test suite drives for real: nginx (load-balancer tests) and kubectl's
-# kustomize (Kubernetes manifests). nginx is installed from Debian's packages when missing and
-# we are root; otherwise say what to install.
+# System tools the test suite drives for real: nginx (load-balancer tests), Chromium (the web
+# console's browser tests, driven by puppeteer-core) and kubectl's kustomize (Kubernetes
+# manifests). nginx and Chromium are installed from Debian's packages when missing and we are
+# root; otherwise say what to install.
 set -euo pipefail
 
-ensure_nginx() {
-  if [ -x /usr/sbin/nginx ]; then
+# Installs a Debian package when its binary is missing and we are root; otherwise says what to
+# install.
+ensure_debian_package() { # binary package purpose
+  local binary=$1 package=$2 purpose=$3
+  if [ -x "$binary" ]; then
     return 0
   fi
   if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
-    echo "The tests need nginx at /usr/sbin/nginx: install it (Debian/Ubuntu: apt-get install nginx-light)." >&2
+    echo "The tests need $binary ($purpose): install it (Debian/Ubuntu: apt-get install $package)." >&2
     exit 1
   fi
-  echo "Installing nginx-light from Debian's packages (for the load-balancer tests)..."
-  # Install the binary only: a policy-rc.d stops the package from starting a system nginx.
-  printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
-  chmod +x /usr/sbin/policy-rc.d
-  trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+  echo "Installing $package from Debian's packages (for $purpose)..."
   export DEBIAN_FRONTEND=noninteractive
-  apt-get install -y -q nginx-light >/dev/null || { apt-get update -q >/dev/null && apt-get install -y -q nginx-light >/dev/null; }
+  apt-get install -y -q "$package" >/dev/null ||
+    { apt-get update -q >/dev/null && apt-get install -y -q "$package" >/dev/null; }
+}
+
+ensure_nginx() {
+  if [ ! -x /usr/sbin/nginx ] && [ "$(id -u)" = 0 ]; then
+    # Install the binary only: a policy-rc.d stops the package from starting a system nginx.
+    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
+    chmod +x /usr/sbin/policy-rc.d
+    trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+  fi
+  ensure_debian_package /usr/sbin/nginx nginx-light "the load-balancer tests"
 }
 
 # Debian's kubernetes-client (1.20) bundles kustomize 2, which knows neither components nor
@@ -32,4 +43,6 @@ ensure_kustomize() {
 }
 
 ensure_nginx
+# puppeteer-core never downloads a browser: the console's tests drive Debian's chromium.
+ensure_debian_package /usr/bin/chromium chromium "the web console's browser tests"
 ensure_kustomize

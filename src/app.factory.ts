@@ -1,6 +1,6 @@
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
-import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import { SwaggerModule } from '@nestjs/swagger';
 import { Logger } from 'nestjs-pino';
 import type { IncomingMessage } from 'node:http';
 import { AppModule } from './app.module';
@@ -16,6 +16,7 @@ import { refuseNulInUrls } from './common/http/url-input';
 import { REQUEST_ID_HEADER, requestIdFor } from './common/http/request-id';
 import { applyRouteBodyLimits } from './common/http/route-body-limit';
 import { AppConfig } from './config';
+import { openApiDocument } from './openapi/openapi-document';
 
 /** Builds (but does not start listening) the application for `config.role`. */
 export async function createApp(config: AppConfig): Promise<NestFastifyApplication> {
@@ -86,17 +87,5 @@ function assignRequestId(raw: IncomingMessage): string {
 }
 
 function serveOpenApi(app: NestFastifyApplication): void {
-  const document = SwaggerModule.createDocument(
-    app,
-    new DocumentBuilder()
-      .setTitle('Vireo')
-      .setDescription(
-        'Image uploads in, ML predictions out; learns from the labels users give back.',
-      )
-      .setVersion('1')
-      .addBearerAuth()
-      .addApiKey({ type: 'apiKey', in: 'header', name: 'X-API-Key' }, 'api-key')
-      .build(),
-  );
-  SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'openapi.json' });
+  SwaggerModule.setup('docs', app, openApiDocument(app), { jsonDocumentUrl: 'openapi.json' });
 }

@@ -11,6 +11,7 @@ import {
   BatchWorkerModule,
 } from './modules/batch';
 import { BroadcastModule } from './modules/broadcast/broadcast.module';
+import { ConsoleModule } from './modules/console';
 import { GatewayModule } from './modules/gateway';
 import { HealthModule } from './modules/health/health.module';
 import { MetricsModule } from './modules/metrics/metrics.module';
@@ -58,6 +59,7 @@ export class AppModule {
       RealtimeModule,
       BatchModule,
       BatchDataModule,
+      ConsoleModule,
     ];
   }
 

@@ -329,6 +329,19 @@ describe.each(backends)('uploads and image fetch on %s', (_name, boot) => {
       expect(theirs.id).not.toBe(first.id);
     });
 
+    it('settles concurrent uploads of the same bytes to one image: one 202, the rest 200 with it', async () => {
+      const as = await newOwner();
+      const bytes = await testImages.jpeg(31, 29, '#665544');
+      const answers = await Promise.all(Array.from({ length: 6 }, () => upload(bytes, as)));
+      const statuses = answers.map((res) => res.status).sort();
+      expect(statuses).toEqual([200, 200, 200, 200, 200, 202]);
+      const ids = new Set(answers.map((res) => res.body.id as string));
+      expect(ids.size).toBe(1);
+      const [id] = ids;
+      const originals = (await storedKeys(as)).filter((key) => key.startsWith('originals/'));
+      expect(originals).toEqual([`originals/${as.id}/${id}`]);
+    });
+
     it('refuses an image over MAX_UPLOAD_BYTES with 413, storing nothing', async () => {
       const as = await newOwner();
       const big = await testImages.noiseJpeg(MAX_UPLOAD_BYTES + 64 * 1024);

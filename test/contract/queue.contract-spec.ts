@@ -249,6 +249,28 @@ describe.each(adapters)('JobQueue (%s)', (_name, deploy) => {
     expect(await queue.counts('sweep-uploads')).toMatchObject({ waiting: 0, completed: 0 });
   });
 
+  it('dates the waiting job next in line, so its age shows how far behind consumers are', async () => {
+    expect(await queue.nextWaitingDueAt('process-image')).toBeNull();
+    const firstAdded = Date.now();
+    await queue.add('process-image', image(1));
+    await sleep(50);
+    const secondAdded = Date.now();
+    await queue.add('process-image', image(2));
+    await queue.add('process-image', image(3), { delayMs: 60_000 });
+    const first = (await queue.nextWaitingDueAt('process-image'))!.getTime();
+    expect(first).toBeGreaterThanOrEqual(firstAdded);
+    expect(first).toBeLessThan(secondAdded);
+
+    const release = deferred();
+    queue.process('process-image', () => release.promise, { concurrency: 1 });
+    await waitForCounts(queue, { waiting: 1, active: 1 });
+    const second = (await queue.nextWaitingDueAt('process-image'))!.getTime();
+    expect(second).toBeGreaterThanOrEqual(secondAdded);
+    release.resolve();
+    await waitForCounts(queue, { waiting: 0, active: 0, completed: 2, delayed: 1 });
+    expect(await queue.nextWaitingDueAt('process-image')).toBeNull();
+  });
+
   it('holds jobs while the queue is paused, in every process, and runs them on resume', async () => {
     const [producer, consumer] = deployment.replicas;
     const runs: string[] = [];

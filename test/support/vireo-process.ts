@@ -30,7 +30,7 @@ export async function freePort(): Promise<number> {
 export async function startVireo(
   env: Record<string, string>,
   args: string[] = [],
-  listenTimeoutMs = READY_TIMEOUT_MS,
+  { readyTimeoutMs = READY_TIMEOUT_MS }: { readyTimeoutMs?: number } = {},
 ): Promise<VireoProcess> {
   const port = await freePort();
   const child = spawn(process.execPath, [MAIN_JS, ...args], {
@@ -50,7 +50,7 @@ export async function startVireo(
     () => output.includes('listening on'),
     exited,
     () => output,
-    listenTimeoutMs,
+    readyTimeoutMs,
   ).catch((error: Error) => {
     child.kill('SIGKILL');
     throw error;

@@ -1,4 +1,5 @@
 import { HttpStatus } from '@nestjs/common';
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 
 /** The body of every error the API answers (except `/v2`, which speaks the Open Inference Protocol). */
 export interface ErrorEnvelope {
@@ -32,4 +33,25 @@ const CODES_BY_STATUS: Partial<Record<number, string>> = {
 
 export function codeForStatus(status: number): string {
   return CODES_BY_STATUS[status] ?? (status >= 500 ? 'internal_error' : 'bad_request');
+}
+
+/** The OpenAPI schema of `ErrorEnvelope['error']`. */
+export class ErrorBodyResource {
+  @ApiProperty({ description: 'Stable, machine-readable code, e.g. `invalid_credentials`.' })
+  code!: string;
+
+  @ApiProperty({ description: 'What went wrong, for people.' })
+  message!: string;
+
+  @ApiProperty({ description: 'The request id (also in the X-Request-Id header).' })
+  requestId!: string;
+
+  @ApiPropertyOptional({ type: 'object', additionalProperties: true })
+  details?: Record<string, unknown>;
+}
+
+/** The OpenAPI schema of `ErrorEnvelope`, shared by every error response. */
+export class ErrorEnvelopeResource implements ErrorEnvelope {
+  @ApiProperty({ type: ErrorBodyResource })
+  error!: ErrorBodyResource;
 }

@@ -58,5 +58,6 @@ import { UserService } from './users/user.service';
     { provide: APP_GUARD, useClass: ScopesGuard },
     { provide: APP_GUARD, useClass: RateLimitGuard },
   ],
+  exports: [ApiKeyAuthenticator],
 })
 export class GatewayModule {}

@@ -1,11 +1,17 @@
 import { Controller, Get, HttpStatus, ServiceUnavailableException } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import { HealthCheckService, HealthIndicatorService } from '@nestjs/terminus';
+import {
+  ApiOkResponse,
+  ApiOperation,
+  ApiServiceUnavailableResponse,
+  ApiTags,
+} from '@nestjs/swagger';
+import { HealthCheckService } from '@nestjs/terminus';
 import { AppError } from '../../common/app-error';
 import { Public } from '../../common/http/public.decorator';
 import { AppConfig } from '../../config';
+import { ROLES } from '../../config/settings';
+import { ReadinessChecks } from './readiness-checks';
 import { ReadinessLog } from './readiness-log';
-import { ReadinessRegistry } from './readiness.registry';
 
 @ApiTags('health')
 @Public()
@@ -15,13 +21,19 @@ export class HealthController {
 
   constructor(
     private readonly health: HealthCheckService,
-    private readonly indicators: HealthIndicatorService,
-    private readonly readiness: ReadinessRegistry,
+    private readonly checks: ReadinessChecks,
     private readonly config: AppConfig,
   ) {}
 
   @Get('live')
   @ApiOperation({ summary: 'Liveness: the process answers.' })
+  @ApiOkResponse({
+    schema: {
+      type: 'object',
+      required: ['status'],
+      properties: { status: { type: 'string', enum: ['ok'] } },
+    },
+  })
   live() {
     return { status: 'ok' };
   }
@@ -30,15 +42,23 @@ export class HealthController {
   @ApiOperation({
     summary: 'Readiness: every configured dependency answers in time (503 names the failed ones).',
   })
+  @ApiOkResponse({
+    schema: {
+      type: 'object',
+      required: ['status', 'role', 'checks'],
+      properties: {
+        status: { type: 'string', enum: ['ok'] },
+        role: { type: 'string', enum: [...ROLES] },
+        checks: { type: 'object', additionalProperties: true },
+      },
+    },
+  })
+  @ApiServiceUnavailableResponse({
+    description: '`not_ready`; `details.failed` names the failed checks.',
+  })
   async ready() {
-    const timeoutMs = this.config.health.checkTimeoutMs;
-    const checks = this.readiness.entries().map(
-      ([name, check]) =>
-        () =>
-          this.indicators.check(name).attempt(check).withTimeout(timeoutMs),
-    );
     try {
-      const result = await this.health.check(checks);
+      const result = await this.health.check(this.checks.attempts());
       this.changes.record([]);
       return { status: result.status, role: this.config.role, checks: result.details };
     } catch (error) {

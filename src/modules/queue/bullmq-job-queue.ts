@@ -133,6 +133,12 @@ export class BullMqJobQueue extends JobQueue implements OnModuleDestroy {
     ) as QueueCounts;
   }
 
+  async nextWaitingDueAt(queue: QueueName): Promise<Date | null> {
+    // Ascending: the end of the wait list that consumers take from.
+    const [next] = await this.produce(() => this.queue(queue).getJobs(['wait'], 0, 0, true));
+    return next ? new Date(next.timestamp + (next.delay ?? 0)) : null;
+  }
+
   async failed<Q extends QueueName>(queue: Q, page: Page = {}): Promise<FailedJob<Q>[]> {
     const offset = page.offset ?? 0;
     const jobs = await this.produce(() =>

@@ -104,6 +104,10 @@ export class InProcessJobQueue extends JobQueue implements OnModuleDestroy {
     return this.queue(queue).counts();
   }
 
+  async nextWaitingDueAt(queue: QueueName): Promise<Date | null> {
+    return this.queue(queue).nextWaitingDueAt();
+  }
+
   async failed<Q extends QueueName>(queue: Q, page: Page = {}): Promise<FailedJob<Q>[]> {
     return this.queue(queue).failed(page.offset ?? 0, page.limit ?? 50) as FailedJob<Q>[];
   }

@@ -14,6 +14,8 @@ interface StoredJob {
   id: string;
   /** JSON, as on Redis: every attempt gets its own copy and non-JSON data fails early. */
   payloadJson: string;
+  /** Epoch ms: when it was added, plus its delay (as BullMQ's `timestamp + delay`). */
+  dueAt: number;
   maxAttempts: number;
   attemptsMade: number;
   stalls: number;
@@ -69,6 +71,7 @@ export class InProcessQueue {
     const job: StoredJob = {
       id,
       payloadJson: JSON.stringify(payload),
+      dueAt: Date.now() + (options.delayMs ?? 0),
       maxAttempts: options.attempts,
       attemptsMade: 0,
       stalls: 0,
@@ -124,6 +127,10 @@ export class InProcessQueue {
       completed: this.completed.length,
       failed: this.failedJobs.length,
     };
+  }
+
+  nextWaitingDueAt(): Date | null {
+    return this.waiting.length > 0 ? new Date(this.waiting[0].dueAt) : null;
   }
 
   failed(offset: number, limit: number): FailedJob<QueueName>[] {

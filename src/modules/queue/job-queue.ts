@@ -104,6 +104,12 @@ export abstract class JobQueue {
 
   abstract counts(queue: QueueName): Promise<QueueCounts>;
 
+  /**
+   * When the waiting job next in line became due (added, plus the delay it was added with);
+   * null when none waits. Its age says how far behind the consumers are.
+   */
+  abstract nextWaitingDueAt(queue: QueueName): Promise<Date | null>;
+
   /** Failed jobs, most recent first. */
   abstract failed<Q extends QueueName>(queue: Q, page?: Page): Promise<FailedJob<Q>[]>;
 

@@ -5,6 +5,7 @@ import type { Redis } from 'ioredis';
 import { AppConfig, RedisConfig } from '../../config';
 import { ReadinessRegistry } from '../health/readiness.registry';
 import { BullMqJobQueue } from './bullmq-job-queue';
+import { BullMqQueues } from './bullmq-queues';
 import { connectProducer, producerQueueOptions, WorkerLock } from './bullmq-options';
 import { InProcessJobQueue } from './in-process-job-queue';
 import { JobQueue } from './job-queue';
@@ -47,8 +48,8 @@ export class QueueModule {
     return {
       module: QueueModule,
       imports: adapter.imports,
-      providers: [adapter.jobQueue, QueueReadiness],
-      exports: [JobQueue],
+      providers: [adapter.jobQueue, adapter.bullMqQueues, QueueReadiness],
+      exports: [JobQueue, BullMqQueues],
     };
   }
 }
@@ -61,12 +62,14 @@ function configuredLock(config: AppConfig): WorkerLock {
 interface Adapter {
   imports: DynamicModule[];
   jobQueue: Provider;
+  bullMqQueues: Provider;
 }
 
 function inProcess(config: AppConfig): Adapter {
   return {
     imports: [],
     jobQueue: { provide: JobQueue, useFactory: () => new InProcessJobQueue(config.queue) },
+    bullMqQueues: { provide: BullMqQueues, useValue: new BullMqQueues([]) },
   };
 }
 
@@ -96,6 +99,11 @@ function bullMq(config: AppConfig, redis: RedisConfig, lock: WorkerLock): Adapte
       inject: [PRODUCER_CONNECTION, ...QUEUE_NAMES.map((name) => getQueueToken(name))],
       useFactory: (producer: Redis, ...queues: Queue[]) =>
         new BullMqJobQueue(queues, producer, { redis, queue: config.queue, lock }),
+    },
+    bullMqQueues: {
+      provide: BullMqQueues,
+      inject: QUEUE_NAMES.map((name) => getQueueToken(name)),
+      useFactory: (...queues: Queue[]) => new BullMqQueues(queues),
     },
   };
 }

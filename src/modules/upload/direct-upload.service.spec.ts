@@ -44,6 +44,15 @@ class FakeImages implements Partial<ImageRepository> {
   async findBySha256ForOwner(ownerId: string, sha256: string): Promise<ImageRecord | null> {
     return this.rows.find((r) => r.ownerId === ownerId && r.sha256 === sha256) ?? null;
   }
+
+  async createUnlessDuplicate(
+    image: NewImage & { sha256: string },
+  ): Promise<{ image: ImageRecord; duplicate: boolean }> {
+    const existing = await this.findBySha256ForOwner(image.ownerId, image.sha256);
+    return existing
+      ? { image: existing, duplicate: true }
+      : { image: await this.create(image), duplicate: false };
+  }
 }
 
 /** A multipart request as @fastify/multipart hands it over: one image in `file`, then fields. */

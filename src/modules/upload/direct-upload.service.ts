@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { AppConfig } from '../../config';
 import { ImageRepository } from '../persistence';
 import { ObjectStorage } from '../storage/object-storage';
-import { DuplicateImages, UploadOutcome } from './duplicate-images';
+import { UploadOutcome } from './duplicate-images';
 import { originalKey } from './image-keys';
 import { checkLabel, parseMetadataField } from './image-metadata';
 import { ImageForm, receiveImageForm } from './multipart/image-form';
@@ -13,15 +13,14 @@ import { badUpload } from './upload-errors';
 
 /**
  * `POST /v1/images`: the bytes stream from the form straight to their final key (nothing is
- * held whole in memory), then the row is written; any failure after the bytes are stored
- * removes them again.
+ * held whole in memory), then the row is written in one statement that also settles
+ * deduplication per owner; any failure after the bytes are stored removes them again.
  */
 @Injectable()
 export class DirectUploadService {
   constructor(
     private readonly images: ImageRepository,
     private readonly storage: ObjectStorage,
-    private readonly duplicates: DuplicateImages,
     private readonly enqueuer: ProcessingEnqueuer,
     private readonly config: AppConfig,
   ) {}
@@ -58,30 +57,20 @@ export class DirectUploadService {
     const metadata =
       fields.metadata === undefined ? undefined : parseMetadataField(fields.metadata);
     const { sha256, size } = image.stored;
-    const existing = await this.duplicates.find(ownerId, sha256);
-    if (existing) {
-      await this.storage.delete(key);
-      return { image: existing, duplicate: true };
-    }
-    const outcome = await this.duplicates.settle(
+    const outcome = await this.images.createUnlessDuplicate({
+      id,
       ownerId,
+      storageKey: key,
+      status: 'uploaded',
+      contentType: image.contentType,
+      sizeBytes: size,
       sha256,
-      () =>
-        this.images.create({
-          id,
-          ownerId,
-          storageKey: key,
-          status: 'uploaded',
-          contentType: image.contentType,
-          sizeBytes: size,
-          sha256,
-          originalName: image.filename,
-          label,
-          metadata,
-        }),
-      () => this.storage.delete(key),
-    );
-    if (!outcome.duplicate) await this.enqueuer.enqueue(outcome.image);
+      originalName: image.filename,
+      label,
+      metadata,
+    });
+    if (outcome.duplicate) await this.storage.delete(key);
+    else await this.enqueuer.enqueue(outcome.image);
     return outcome;
   }
 }

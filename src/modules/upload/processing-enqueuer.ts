@@ -1,4 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { Counter } from 'prom-client';
+import { MetricsService } from '../metrics/metrics.service';
 import { ImageRecord } from '../persistence';
 import { JobQueue } from '../queue/job-queue';
 import { processImageJobId } from '../queue/queues';
@@ -11,9 +13,21 @@ import { processImageJobId } from '../queue/queues';
 export class ProcessingEnqueuer {
   private readonly logger = new Logger(ProcessingEnqueuer.name);
 
-  constructor(private readonly jobs: JobQueue) {}
+  private readonly accepted: Counter;
+
+  constructor(
+    private readonly jobs: JobQueue,
+    metrics: MetricsService,
+  ) {
+    this.accepted = new Counter({
+      name: 'vireo_uploads_total',
+      help: 'Images accepted for processing (direct uploads and completed presigned ones; duplicates not counted).',
+      registers: [metrics.registry],
+    });
+  }
 
   async enqueue(image: Pick<ImageRecord, 'id' | 'ownerId'>): Promise<void> {
+    this.accepted.inc();
     try {
       await this.jobs.add(
         'process-image',

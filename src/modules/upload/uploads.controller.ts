@@ -1,3 +1,4 @@
+import { NoRequestBody } from '../../common/http/no-request-body.decorator';
 import { Body, Controller, Param, Post, Res } from '@nestjs/common';
 import {
   ApiAcceptedResponse,
@@ -57,6 +58,7 @@ export class UploadsController {
   }
 
   @Post(':id/complete')
+  @NoRequestBody()
   @ApiOperation({
     summary: 'Check the uploaded bytes and start processing (idempotent)',
     description:

@@ -88,7 +88,7 @@ export class Fleet {
       { ...this.env, DATA_DIR: this.dataDir },
       ['--role', role],
       // Four processes boot at once on a 2-core machine shared with other test runs.
-      300_000,
+      { readyTimeoutMs: 300_000 },
     );
     void process.child.once('exit', (code, signal) => {
       if (this.killed.has(process)) return;

@@ -1,3 +1,4 @@
+import { NoRequestBody } from '../../../common/http/no-request-body.decorator';
 import { Body, Controller, HttpCode, HttpStatus, Post, Req } from '@nestjs/common';
 import {
   ApiBearerAuth,
@@ -39,6 +40,7 @@ export class AuthController {
   }
 
   @Post('logout')
+  @NoRequestBody()
   @HttpCode(HttpStatus.NO_CONTENT)
   @ApiBearerAuth()
   @ApiOperation({ summary: 'End this login session: its access and refresh tokens stop working.' })

@@ -1,3 +1,4 @@
+import { NoRequestBody } from '../../../common/http/no-request-body.decorator';
 import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Req } from '@nestjs/common';
 import {
   ApiBearerAuth,
@@ -121,6 +122,7 @@ export class ModelsController {
   }
 
   @Post(':name/versions/:version/promote')
+  @NoRequestBody()
   @HttpCode(HttpStatus.OK)
   @RequireScopes('models:admin')
   @RateLimit('uploads')
@@ -136,6 +138,7 @@ export class ModelsController {
   }
 
   @Post(':name/rollback')
+  @NoRequestBody()
   @HttpCode(HttpStatus.OK)
   @RequireScopes('models:admin')
   @RateLimit('uploads')

@@ -36,17 +36,26 @@ export class PrismaImageRepository extends ImageRepository {
 
   async create(image: NewImage): Promise<ImageRecord> {
     const row = await unlessDuplicate('image', () =>
-      this.images.create({
-        data: {
-          ...image,
-          ...(image.status ? statusStamps(image.status, new Date()) : {}),
-          ...(image.label !== undefined && { labeledAt: new Date() }),
-          sizeBytes: toBigInt(image.sizeBytes),
-          metadata: image.metadata as Prisma.InputJsonObject | undefined,
-        },
-      }),
+      this.images.create({ data: toImageCreate(image) }),
     );
     return toImageRecord(row);
+  }
+
+  async createUnlessDuplicate(image: NewImage & { sha256: string }): Promise<CompletedUpload> {
+    const ownerId_sha256 = { ownerId: image.ownerId, sha256: image.sha256 };
+    for (let attempt = 1; ; attempt++) {
+      // The upload hot path: one `INSERT ... ON CONFLICT DO NOTHING RETURNING` statement
+      // instead of a look-up before the insert; the look-up runs only for a duplicate.
+      const [row] = await this.images.createManyAndReturn({
+        data: [toImageCreate(image)],
+        skipDuplicates: true,
+      });
+      if (row) return { image: toImageRecord(row), duplicate: false };
+      const existing = await this.images.findUnique({ where: { ownerId_sha256 } });
+      if (existing) return { image: toImageRecord(existing), duplicate: true };
+      // The conflicting image was deleted meanwhile (or the id or key is taken): try again.
+      if (attempt === COMPLETE_ATTEMPTS) throw new DuplicateRecordError('image', []);
+    }
   }
 
   async findById(id: string): Promise<ImageRecord | null> {
@@ -257,6 +266,16 @@ export class PrismaImageRepository extends ImageRepository {
       }),
     );
   }
+}
+
+function toImageCreate(image: NewImage): Prisma.ImageCreateManyInput {
+  return {
+    ...image,
+    ...(image.status ? statusStamps(image.status, new Date()) : {}),
+    ...(image.label !== undefined && { labeledAt: new Date() }),
+    sizeBytes: toBigInt(image.sizeBytes),
+    metadata: image.metadata as Prisma.InputJsonObject | undefined,
+  };
 }
 
 function statusChange(to: ImageStatus, now: Date): Prisma.ImageUpdateManyMutationInput {

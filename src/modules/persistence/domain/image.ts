@@ -97,7 +97,7 @@ export interface CompletionClaim {
   token: string;
 }
 
-/** How a claimed completion ended: the upload became an image, or was a duplicate of one. */
+/** How an upload ended: it became an image, or was a duplicate of the owner's image. */
 export interface CompletedUpload {
   image: ImageRecord;
   duplicate: boolean;
@@ -106,6 +106,13 @@ export interface CompletedUpload {
 export abstract class ImageRepository {
   /** Throws `DuplicateRecordError` on a taken storage key, id, or (owner, sha256). */
   abstract create(image: NewImage): Promise<ImageRecord>;
+
+  /**
+   * Creates the image, unless its owner has an image with the same sha256: then resolves with
+   * that image instead (`duplicate: true`) and writes nothing. Races between uploads of the
+   * same bytes are settled by the unique index: one creates, the others get its image.
+   */
+  abstract createUnlessDuplicate(image: NewImage & { sha256: string }): Promise<CompletedUpload>;
 
   /** Unscoped: for workers acting on an image id from a job. */
   abstract findById(id: string): Promise<ImageRecord | null>;

@@ -1,3 +1,4 @@
+import { NoRequestBody } from '../../../common/http/no-request-body.decorator';
 import { Controller, Get, HttpCode, HttpStatus, Param, Post, Query } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiSecurity, ApiTags } from '@nestjs/swagger';
 import { AppError } from '../../../common/app-error';
@@ -38,6 +39,7 @@ export class AdminJobsController {
   }
 
   @Post(':queue/:id/retry')
+  @NoRequestBody()
   @HttpCode(HttpStatus.OK)
   @ApiOperation({ summary: 'Run a failed job again, with a fresh set of attempts' })
   @ApiOkResponse({ type: RetriedJobResource })

@@ -34,7 +34,10 @@ export class ImageEventsController {
       'A comment line is sent as a heartbeat (SSE_HEARTBEAT_MS).',
   })
   @ApiProduces('text/event-stream')
-  @ApiOkResponse({ description: 'An event stream.' })
+  @ApiOkResponse({
+    description: 'An event stream.',
+    schema: { type: 'string', description: 'Server-sent events: `state`, `status`, `prediction`.' },
+  })
   async events(
     @CurrentPrincipal() principal: Principal,
     @Param('id') id: string,
