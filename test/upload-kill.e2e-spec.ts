@@ -62,7 +62,7 @@ describe.each([['PostgreSQL + Redis', true]])(
           MODEL_PRELOAD: 'false',
         },
         [],
-        BOOT_WITHIN_MS,
+        { readyTimeoutMs: BOOT_WITHIN_MS },
       );
 
     const api = async (path: string, init: RequestInit = {}) => {

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import sharp from 'sharp';
 import { sleep } from '../../support/eventually';
-import { openEventStream } from '../../support/sse';
 
 export type RequestKind = 'upload' | 'presign' | 'complete' | 'predict' | 'events';
 
@@ -137,35 +136,31 @@ export class Load {
     });
   }
 
-  /** Opens the event stream of a recently accepted image and reads it for a moment. */
+  /**
+   * Opens the event stream of a recently accepted image and reads it for a moment. A refused
+   * stream answers the JSON error envelope, judged like every other answer.
+   */
   private async events(): Promise<void> {
     const id = [...this.accepted].at(-1);
     if (!id) return;
+    const abort = new AbortController();
+    const timeout = setTimeout(() => abort.abort(), this.timeoutMs);
     const started = performance.now();
     try {
-      const stream = await Promise.race([
-        openEventStream(`${this.baseUrl}/v1/images/${id}/events`, { 'x-api-key': this.apiKey }),
-        sleep(this.timeoutMs).then(() => {
-          throw new Error('no answer within the timeout');
-        }),
-      ]);
+      const res = await fetch(`${this.baseUrl}/v1/images/${id}/events`, {
+        headers: { accept: 'text/event-stream', 'x-api-key': this.apiKey },
+        signal: abort.signal,
+      });
+      clearTimeout(timeout);
       const ms = performance.now() - started;
-      if (stream.status === 200) {
-        this.record({ kind: 'events', status: 200, ms, unavailable: false });
-        await Promise.race([stream.ended.catch(() => undefined), sleep(2_000)]);
-      } else {
-        // A refused stream answers JSON, which the event parser does not read: judge by headers.
-        const retryAfter = stream.headers.get('retry-after') ?? undefined;
-        const json = (stream.headers.get('content-type') ?? '').startsWith('application/json');
-        this.record({
-          kind: 'events',
-          status: stream.status,
-          ms,
-          retryAfter,
-          unavailable: stream.status === 503 && retryAfter !== undefined && json,
-        });
+      if (res.status !== 200) {
+        this.record(answerOf('events', res, await res.text(), ms).answer);
+        return;
       }
-      stream.close();
+      this.record({ kind: 'events', status: 200, ms, unavailable: false });
+      const reading = res.arrayBuffer().catch(() => undefined);
+      await Promise.race([reading, sleep(2_000)]);
+      abort.abort();
     } catch (error) {
       this.record({
         kind: 'events',
@@ -174,6 +169,8 @@ export class Load {
         unavailable: false,
         error: (error as Error).message,
       });
+    } finally {
+      clearTimeout(timeout);
     }
   }
 
@@ -190,26 +187,8 @@ export class Load {
         signal: AbortSignal.timeout(this.timeoutMs),
       });
       const text = await res.text();
-      const ms = performance.now() - started;
-      let body: Record<string, unknown> | undefined;
-      try {
-        body = JSON.parse(text) as Record<string, unknown>;
-      } catch {
-        body = undefined;
-      }
-      const error = body?.error as
-        { code?: string; message?: string; requestId?: string } | undefined;
-      const retryAfter = res.headers.get('retry-after') ?? undefined;
-      this.record({
-        kind,
-        status: res.status,
-        ms,
-        code: error?.code,
-        retryAfter,
-        unavailable:
-          res.status === 503 && retryAfter !== undefined && !!error?.code && !!error.requestId,
-        error: error?.message ?? (res.ok ? undefined : text.slice(0, 200)),
-      });
+      const { answer, body } = answerOf(kind, res, text, performance.now() - started);
+      this.record(answer);
       return { ok: res.ok, body };
     } catch (error) {
       this.record({
@@ -226,4 +205,34 @@ export class Load {
   private record(answer: Answer): void {
     this.answers.push(answer);
   }
+}
+
+/** An answer as the client judges it: 503 counts as an outage answer only with Retry-After and the error envelope. */
+function answerOf(
+  kind: RequestKind,
+  res: Response,
+  text: string,
+  ms: number,
+): { answer: Answer; body?: Record<string, unknown> } {
+  let body: Record<string, unknown> | undefined;
+  try {
+    body = JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    body = undefined;
+  }
+  const error = body?.error as { code?: string; message?: string; requestId?: string } | undefined;
+  const retryAfter = res.headers.get('retry-after') ?? undefined;
+  return {
+    body,
+    answer: {
+      kind,
+      status: res.status,
+      ms,
+      code: error?.code,
+      retryAfter,
+      unavailable:
+        res.status === 503 && retryAfter !== undefined && !!error?.code && !!error.requestId,
+      error: error?.message ?? (res.ok ? undefined : text.slice(0, 200)),
+    },
+  };
 }

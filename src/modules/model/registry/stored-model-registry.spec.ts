@@ -34,6 +34,8 @@ class FakeModels implements Partial<ModelRepository> {
       name,
       task,
       description: description ?? null,
+      kind: null,
+      trainingLabels: [],
       createdAt: new Date(),
       updatedAt: new Date(),
     };
