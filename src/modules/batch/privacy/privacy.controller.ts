@@ -18,9 +18,13 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import { AppError } from '../../../common/app-error';
-import { CurrentPrincipal, RequireScopes } from '../../gateway/auth/auth.decorators';
-import { hasScope, type Principal } from '../../gateway/auth/principal';
-import { RateLimit } from '../../gateway/rate-limit/rate-limit.decorator';
+import {
+  CurrentPrincipal,
+  RateLimit,
+  RequireScopes,
+  hasScope,
+  type Principal,
+} from '../../gateway';
 import { ErasureRequester } from '../../persistence';
 import { BatchLauncher } from '../batch-launcher';
 import { AccountErasureService } from './account-erasure.service';

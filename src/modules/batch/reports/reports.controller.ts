@@ -8,9 +8,13 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { CurrentPrincipal, RequireScopes } from '../../gateway/auth/auth.decorators';
-import { hasScope, type Principal } from '../../gateway/auth/principal';
-import { RateLimit } from '../../gateway/rate-limit/rate-limit.decorator';
+import {
+  CurrentPrincipal,
+  RateLimit,
+  RequireScopes,
+  hasScope,
+  type Principal,
+} from '../../gateway';
 import { ReportsQuery, ReportsRangeQuery } from './reports.query';
 import { ReportsResource } from './report.resource';
 import { ReportsRequest, ReportsService } from './reports.service';
