@@ -19,6 +19,12 @@ module.exports = {
       testMatch: ['<rootDir>/test/contract/**/*.contract-spec.ts'],
     },
     // The booted application over HTTP (supertest).
-    { ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'] },
+    // The outage suite (test/faults/) runs apart: `npm run test:faults` (jest.faults.config.js).
+    {
+      ...common,
+      displayName: 'e2e',
+      testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
+      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/faults/'],
+    },
   ],
 };

@@ -1,4 +1,6 @@
+import { randomUUID } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
+import { Readable } from 'node:stream';
 import sharp from 'sharp';
 import { JobQueue } from '../src/modules/queue/job-queue';
 import { QueueUnavailableError } from '../src/modules/queue/queue-unavailable';
@@ -6,6 +8,8 @@ import { QueueName } from '../src/modules/queue/queues';
 import { ObjectStorage } from '../src/modules/storage/object-storage';
 import { ModelRepository, PredictionRepository } from '../src/modules/persistence';
 import { ImageReconciler } from '../src/modules/realtime/reconciler/image-reconciler';
+import { AppConfig } from '../src/config';
+import { COMPLETION_LEASE_MS } from '../src/modules/upload/presigned-upload.service';
 import { UploadSweeper } from '../src/modules/upload/sweeper/upload-sweeper';
 import { bootListeningApp, TestApp } from './support/app';
 import { sleep } from './support/eventually';
@@ -239,6 +243,22 @@ describe.each(backends)('uploads and image fetch on %s', (_name, boot) => {
   }
 
   describe('POST /v1/images (multipart, streamed)', () => {
+    it('sweeps an original no row names once no upload can still be writing its row (a process killed in between)', async () => {
+      const as = await newOwner();
+      const kept = await uploaded(await testImages.jpeg(21, 23, '#0a0b0c'), as);
+      const orphan = `originals/${as.id}/${randomUUID()}`;
+      const bytes = await testImages.jpeg(9, 9, '#0d0e0f');
+      await h.storage.put(orphan, Readable.from([bytes]), { contentType: 'image/jpeg' });
+      const sweeper = h.app.app.get(UploadSweeper);
+      await sweeper.sweep();
+      expect(await storedKeys(as)).toContain(orphan);
+      const uploadsOver =
+        Date.now() + h.app.app.get(AppConfig).http.requestTimeoutMs + COMPLETION_LEASE_MS + 1_000;
+      expect((await sweeper.sweep(uploadsOver)).orphanOriginals).toBeGreaterThanOrEqual(1);
+      expect(await storedKeys(as)).not.toContain(orphan);
+      expect(await storedKeys(as)).toContain(`originals/${as.id}/${kept.id}`);
+    });
+
     it('stores the image, answers 202 with the resource and processes it', async () => {
       const bytes = await testImages.jpeg(64, 48, '#102030');
       const res = await upload(bytes, owner, {

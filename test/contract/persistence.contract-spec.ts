@@ -19,6 +19,7 @@ import {
   RecordNotFoundError,
   SessionRepository,
   UserRepository,
+  webhookMessageId,
 } from '../../src/modules/persistence';
 import { PrismaApiKeyRepository } from '../../src/modules/persistence/adapters/prisma-api-key.repository';
 import { PrismaAuditLogRepository } from '../../src/modules/persistence/adapters/prisma-audit-log.repository';
@@ -28,6 +29,7 @@ import { PrismaModelRepository } from '../../src/modules/persistence/adapters/pr
 import { PrismaPredictionRepository } from '../../src/modules/persistence/adapters/prisma-prediction.repository';
 import { PrismaSessionRepository } from '../../src/modules/persistence/adapters/prisma-session.repository';
 import { PrismaUserRepository } from '../../src/modules/persistence/adapters/prisma-user.repository';
+import { PrismaWebhookRepository } from '../../src/modules/persistence/adapters/prisma-webhook.repository';
 import { DatabaseClient } from '../../src/modules/persistence/database/database-client';
 import {
   DATABASE_KINDS,
@@ -487,6 +489,48 @@ describe.each(DATABASE_KINDS)('persistence repositories (%s)', (kind: DatabaseKi
         topScore: 0.7,
       });
       expect(await predictions.listForImage('x')).toEqual([]);
+    });
+  });
+
+  describe('WebhookRepository', () => {
+    it('finds the image events of a window whose subscribed webhook has no succeeded delivery', async () => {
+      const webhooks = new PrismaWebhookRepository(db);
+      const owner = await newOwner();
+      const hook = await webhooks.create({
+        ownerId: owner,
+        url: 'https://example.com/hook',
+        events: ['image.processed'],
+        secret: 'whsec_x',
+      });
+      const processed = () => newImage(owner, { status: 'processed' });
+      const [delivered, failedOnce, undelivered] = [
+        await processed(),
+        await processed(),
+        await processed(),
+      ];
+      const attempt = (imageId: string, succeeded: boolean) =>
+        webhooks.recordDelivery({
+          webhookId: hook.id,
+          messageId: webhookMessageId(imageId, 'image.processed'),
+          eventType: 'image.processed',
+          attempt: 1,
+          statusCode: succeeded ? 204 : 500,
+          durationMs: 1,
+          error: null,
+          succeeded,
+        });
+      await attempt(delivered.id, true);
+      await attempt(failedOnce.id, false);
+      const window = [minutesAgo(5), new Date(Date.now() + 1000)] as const;
+
+      const found = await webhooks.findUnannounced('image.processed', ...window, 50);
+      expect(found.map((image) => image.id).sort()).toEqual([failedOnce.id, undelivered.id].sort());
+      // Nobody subscribed to these, and nothing happened outside the window.
+      expect(await webhooks.findUnannounced('image.failed', ...window, 50)).toEqual([]);
+      expect(await webhooks.findUnannounced('image.quarantined', ...window, 50)).toEqual([]);
+      expect(
+        await webhooks.findUnannounced('image.processed', minutesAgo(10), minutesAgo(5), 50),
+      ).toEqual([]);
     });
   });
 

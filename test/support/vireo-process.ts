@@ -51,7 +51,10 @@ export async function startVireo(
     exited,
     () => output,
     readyTimeoutMs,
-  );
+  ).catch((error: Error) => {
+    child.kill('SIGKILL');
+    throw error;
+  });
   return {
     url: `http://127.0.0.1:${port}`,
     port,
@@ -76,7 +79,7 @@ async function waitFor(
   while (!ready()) {
     if (gone) throw new Error(`vireo exited before listening:\n${output()}`);
     if (Date.now() > deadline)
-      throw new Error(`vireo did not listen within ${timeoutMs} ms:\n${output()}`);
+      throw new Error(`vireo did not listen within ${timeoutMs / 1000} s:\n${output()}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }

@@ -9,6 +9,7 @@ import {
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { AppError } from '../app-error';
 import { DomainError, DomainErrorKind } from '../domain-error';
+import { dependencyUnavailable, isDependencyOutage } from './dependency-outage';
 import { codeForStatus, ErrorEnvelope, RenderedError } from './error-envelope';
 import { errorShapeFor } from './error-shapes';
 
@@ -25,11 +26,15 @@ export class ErrorEnvelopeFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
-    const rendered = render(exception);
+    const outage = isDependencyOutage(exception);
+    // An outage is a state readiness reports, not a fault of this request: a 503, no stack.
+    if (outage)
+      this.logger.warn(`request ${request.id} met an outage: ${(exception as Error).message}`);
+    const rendered = render(outage ? dependencyUnavailable() : exception);
     // An AppError or DomainError is an answer chosen on purpose (e.g. 503 not_ready); anything
     // else is a fault.
     const chosen = exception instanceof AppError || exception instanceof DomainError;
-    if (rendered.status >= 500 && !chosen) {
+    if (rendered.status >= 500 && !chosen && !outage) {
       this.logger.error({ err: exception, requestId: request.id }, 'request failed');
     }
     reply.status(rendered.status).headers(rendered.headers);

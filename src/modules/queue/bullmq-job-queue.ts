@@ -38,6 +38,8 @@ export class BullMqJobQueue extends JobQueue implements OnModuleDestroy {
   private readonly queues: Map<string, Queue>;
   private readonly workers = new Set<Worker>();
   private readonly flows: FlowProducer;
+  /** Every job scheduler registered here, by queue and id: registered again on each reconnect. */
+  private readonly schedulers = new Map<string, () => Promise<unknown>>();
   private redisDown = false;
   private closed = false;
 
@@ -53,7 +55,7 @@ export class BullMqJobQueue extends JobQueue implements OnModuleDestroy {
     // Connection errors reach every queue on the shared connection; they are logged once below.
     for (const queue of queues) queue.on('error', () => undefined);
     producer.on('error', (error: Error) => this.reportDown(error));
-    producer.on('ready', () => this.reportUp());
+    producer.on('ready', () => this.onReady());
   }
 
   async add<Q extends QueueName>(
@@ -183,13 +185,15 @@ export class BullMqJobQueue extends JobQueue implements OnModuleDestroy {
     assertJobId(schedulerId);
     const repeat =
       'everyMs' in schedule ? { every: schedule.everyMs } : { pattern: schedule.cron, tz: 'UTC' };
-    await this.produce(() =>
+    const upsert = () =>
       this.queue(queue).upsertJobScheduler(schedulerId, repeat, {
         name: queue,
         data: payload,
         opts: jobOptions(this.settings.queue),
-      }),
-    );
+      });
+    // Kept before trying: a Redis that is down now gets it on reconnecting.
+    this.schedulers.set(`${queue}/${schedulerId}`, upsert);
+    await this.produce(upsert);
   }
 
   async ping(): Promise<void> {
@@ -247,7 +251,10 @@ export class BullMqJobQueue extends JobQueue implements OnModuleDestroy {
     const message = error instanceof Error ? error.message : '';
     return (
       this.producer.status !== 'ready' ||
-      /timed out|connection is closed|max retries/i.test(message)
+      // "Stream isn't writeable": the socket died before the client noticed (status still ready).
+      /timed out|connection is closed|max retries|isn't writeable|ECONNREFUSED|ECONNRESET/i.test(
+        message,
+      )
     );
   }
 
@@ -255,6 +262,19 @@ export class BullMqJobQueue extends JobQueue implements OnModuleDestroy {
     if (this.redisDown) return;
     this.redisDown = true;
     this.logger.error(`Redis unreachable for the job queue: ${error.message}`);
+  }
+
+  /**
+   * Connected, or connected again. A Redis that came back may have come back empty (no
+   * persistence): every job scheduler registered here is upserted again (idempotent).
+   */
+  private onReady(): void {
+    this.reportUp();
+    for (const [name, upsert] of this.schedulers) {
+      this.produce(upsert).catch((error: Error) =>
+        this.logger.warn(`Job scheduler ${name} not registered again: ${error.message}`),
+      );
+    }
   }
 
   private reportUp(): void {

@@ -1,8 +1,15 @@
 import { derivativePrefix } from '../../common/images/derivative';
 import { ImageRecord } from '../persistence';
 
+export const ORIGINALS_PREFIX = 'originals/';
+
 function originalsPrefix(ownerId: string): string {
-  return `originals/${ownerId}/`;
+  return `${ORIGINALS_PREFIX}${ownerId}/`;
+}
+
+/** The image id an original's key names (its last segment). */
+export function imageIdOfOriginal(key: string): string {
+  return key.slice(key.lastIndexOf('/') + 1);
 }
 
 /** Where an image's bytes live in object storage once its upload completed. */

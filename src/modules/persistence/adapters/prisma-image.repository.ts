@@ -146,6 +146,14 @@ export class PrismaImageRepository extends ImageRepository {
     return found !== null;
   }
 
+  async findExistingIds(ids: string[]): Promise<Set<string>> {
+    const found = await this.images.findMany({
+      where: { id: { in: ids.filter(isUuid) } },
+      select: { id: true },
+    });
+    return new Set(found.map((row) => row.id));
+  }
+
   async findByStorageKey(storageKey: string): Promise<ImageRecord | null> {
     return toImageRecordOrNull(await this.images.findUnique({ where: { storageKey } }));
   }

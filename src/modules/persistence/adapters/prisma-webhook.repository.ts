@@ -9,7 +9,9 @@ import {
   WebhookRecord,
   WebhookRepository,
 } from '../domain/webhook';
+import { ImageRecord } from '../domain/image';
 import { isUuid } from './ids';
+import { toImageRecord } from './prisma-image.repository';
 
 @Injectable()
 export class PrismaWebhookRepository extends WebhookRepository {
@@ -52,6 +54,35 @@ export class PrismaWebhookRepository extends WebhookRepository {
 
   async recordDelivery(delivery: NewWebhookDelivery): Promise<void> {
     await this.db.prisma.webhookDelivery.create({ data: delivery });
+  }
+
+  async findUnannounced(
+    event: WebhookEventType,
+    from: Date,
+    to: Date,
+    limit: number,
+  ): Promise<ImageRecord[]> {
+    const status = event === 'image.failed' ? 'failed' : 'processed';
+    const quarantinedOnly = event === 'image.quarantined';
+    // The message id is webhookMessageId(image id, event), built here in SQL.
+    const found = await this.db.prisma.$queryRaw<{ id: string }[]>`
+      SELECT i.id::text AS id FROM images i
+      WHERE i.status = ${status}::image_status AND (${quarantinedOnly} = false OR i.quarantined)
+        AND i.updated_at >= ${from} AND i.updated_at < ${to}
+        AND EXISTS (
+          SELECT 1 FROM webhooks w
+          WHERE w.owner_id = i.owner_id AND ${event} = ANY(w.events)
+            AND NOT EXISTS (
+              SELECT 1 FROM webhook_deliveries d
+              WHERE d.webhook_id = w.id AND d.succeeded
+                AND d.message_id = 'msg_' || i.id::text || '.' || ${event}))
+      ORDER BY i.updated_at LIMIT ${limit}`;
+    if (found.length === 0) return [];
+    const rows = await this.db.prisma.image.findMany({
+      where: { id: { in: found.map((row) => row.id) } },
+      orderBy: { updatedAt: 'asc' },
+    });
+    return rows.map(toImageRecord);
   }
 
   async listDeliveries(webhookId: string, limit: number): Promise<WebhookDeliveryRecord[]> {

@@ -147,6 +147,9 @@ export abstract class ImageRepository {
   /** Whether `key` holds the original or derivative of a quarantined image. */
   abstract isQuarantinedObject(key: string): Promise<boolean>;
 
+  /** Which of `ids` name an image (of any status); ids that are not uuids name none. */
+  abstract findExistingIds(ids: string[]): Promise<Set<string>>;
+
   /** The image whose bytes are at `storageKey`, or null. */
   abstract findByStorageKey(storageKey: string): Promise<ImageRecord | null>;
 

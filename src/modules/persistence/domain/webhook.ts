@@ -1,9 +1,19 @@
+import type { ImageRecord } from './image';
+
 export const WEBHOOK_EVENT_TYPES = [
   'image.processed',
   'image.failed',
   'image.quarantined',
 ] as const;
 export type WebhookEventType = (typeof WEBHOOK_EVENT_TYPES)[number];
+
+/**
+ * The `webhook-id` of an image's event: the same for every attempt and every announcement of
+ * it, so receivers can drop repeats. The delivery log is searched by it (`findUnannounced`).
+ */
+export function webhookMessageId(imageId: string, event: WebhookEventType): string {
+  return `msg_${imageId}.${event}`;
+}
 
 export interface WebhookRecord {
   id: string;
@@ -54,6 +64,18 @@ export abstract class WebhookRepository {
 
   /** Newest first. */
   abstract listDeliveries(webhookId: string, limit: number): Promise<WebhookDeliveryRecord[]>;
+
+  /**
+   * Images that reached `event`'s state (processed, quarantined, failed) between `from` and
+   * `to` while their owner has a webhook subscribed to it with no succeeded delivery of that
+   * message: announcements a lost queue may have dropped. Oldest first.
+   */
+  abstract findUnannounced(
+    event: WebhookEventType,
+    from: Date,
+    to: Date,
+    limit: number,
+  ): Promise<ImageRecord[]>;
 
   /** Erases every webhook of the owner with its delivery log; resolves with how many went. */
   abstract deleteForOwner(ownerId: string): Promise<number>;

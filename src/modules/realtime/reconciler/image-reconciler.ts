@@ -1,14 +1,30 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
 import { AppConfig } from '../../../config';
-import { ImageRecord, ImageRepository } from '../../persistence';
+import {
+  ImageRecord,
+  ImageRepository,
+  PredictionRepository,
+  WEBHOOK_EVENT_TYPES,
+  WebhookEventType,
+  WebhookRepository,
+} from '../../persistence';
 import { JobQueue } from '../../queue/job-queue';
 import { processImageJobId } from '../../queue/queues';
+import { imageSnapshot } from '../events/image-snapshot';
+import { WebhookAnnouncer } from '../webhooks/webhook-announcer';
 
 /** Images handled per pass and status; the next pass takes the rest. */
 export const RECONCILE_BATCH_SIZE = 200;
 
+/**
+ * How far back announcements are checked: well inside the time the queue keeps a finished
+ * delivery job (a day), so a re-announcement of a message the queue still knows adds nothing.
+ */
+export const ANNOUNCE_LOOKBACK_MS = 60 * 60 * 1000;
+
 export interface ReconcileResult {
   requeued: number;
+  reannounced: number;
 }
 
 /**
@@ -17,7 +33,10 @@ export interface ReconcileResult {
  * while the image's job is still waiting or running (a crashed worker's job comes back by
  * the queue's stalled-job check); a job that ended in the failed set is retried. So a lost
  * message (queue down at upload, in-process queue gone with its process) or a killed worker
- * never loses an image.
+ * never loses an image. Likewise an image event of the last hour with a subscribed webhook and
+ * no succeeded delivery is announced again: the queue may have lost it (a Redis that restarted
+ * empty, or down when the event happened). The delivery job's id makes that a no-op while the
+ * queue still holds the job (waiting, retrying, or given up in the failed set).
  */
 @Injectable()
 export class ImageReconciler implements OnApplicationBootstrap, OnModuleDestroy {
@@ -28,6 +47,9 @@ export class ImageReconciler implements OnApplicationBootstrap, OnModuleDestroy 
   constructor(
     private readonly images: ImageRepository,
     private readonly jobs: JobQueue,
+    private readonly webhooks: WebhookRepository,
+    private readonly predictions: PredictionRepository,
+    private readonly announcer: WebhookAnnouncer,
     private readonly config: AppConfig,
   ) {}
 
@@ -54,7 +76,22 @@ export class ImageReconciler implements OnApplicationBootstrap, OnModuleDestroy 
     ];
     await Promise.all(stuck.map((image) => this.requeue(image)));
     if (stuck.length > 0) this.logger.log(`Re-enqueued ${stuck.length} stuck image(s)`);
-    return { requeued: stuck.length };
+    let reannounced = 0;
+    for (const event of WEBHOOK_EVENT_TYPES) {
+      reannounced += await this.reannounce(event, new Date(now - ANNOUNCE_LOOKBACK_MS), staleSince);
+    }
+    if (reannounced > 0) this.logger.log(`Announced ${reannounced} image event(s) again`);
+    return { requeued: stuck.length, reannounced };
+  }
+
+  private async reannounce(event: WebhookEventType, from: Date, to: Date): Promise<number> {
+    const images = await this.webhooks.findUnannounced(event, from, to, RECONCILE_BATCH_SIZE);
+    for (const image of images) {
+      const predictions =
+        event === 'image.failed' ? [] : await this.predictions.listForImage(image.id);
+      await this.announcer.announce(image.ownerId, event, imageSnapshot(image, predictions));
+    }
+    return images.length;
   }
 
   private async requeue(image: ImageRecord): Promise<void> {

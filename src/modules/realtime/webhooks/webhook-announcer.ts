@@ -1,6 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '../../../config';
-import { WebhookEventType, WebhookRepository } from '../../persistence';
+import { WebhookEventType, webhookMessageId, WebhookRepository } from '../../persistence';
 import { JobQueue } from '../../queue/job-queue';
 import { ImageSnapshot } from '../events/image-snapshot';
 
@@ -23,7 +23,7 @@ export class WebhookAnnouncer {
     try {
       const endpoints = await this.webhooks.listSubscribed(ownerId, type);
       if (endpoints.length === 0) return;
-      const messageId = `msg_${image.id}.${type}`;
+      const messageId = webhookMessageId(image.id, type);
       const body = JSON.stringify({ type, timestamp: new Date().toISOString(), data: { image } });
       await this.jobs.addBulk(
         'deliver-webhook',
