@@ -1,7 +1,6 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { Test } from '@nestjs/testing';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { AppError } from '../../src/common/app-error';
 import { dirname } from 'node:path';
 import { Client } from 'pg';
 import { AppConfig } from '../../src/config';
@@ -10,6 +9,7 @@ import {
   ApiKeyRepository,
   AuditLogRepository,
   DuplicateRecordError,
+  InvalidCursorError,
   EmbeddingRepository,
   ImageRecord,
   ImageRepository,
@@ -443,9 +443,9 @@ describe.each(DATABASE_KINDS)('persistence repositories (%s)', (kind: DatabaseKi
         expect(await listAll({ limit: 10, predictedLabel: 'cat' })).toEqual([]);
       });
 
-      it('rejects a cursor it did not give with a 400', async () => {
+      it('rejects a cursor it did not give with a domain error (400 at the edge)', async () => {
         const attempt = images.findForOwner(owner, { limit: 5, cursor: 'garbage' });
-        await expect(attempt).rejects.toBeInstanceOf(AppError);
+        await expect(attempt).rejects.toBeInstanceOf(InvalidCursorError);
         await expect(attempt).rejects.toMatchObject({ code: 'invalid_cursor' });
       });
     });
