@@ -37,7 +37,9 @@ export class ErrorEnvelopeFilter implements ExceptionFilter {
     if (rendered.status >= 500 && !chosen && !outage) {
       this.logger.error({ err: exception, requestId: request.id }, 'request failed');
     }
-    reply.status(rendered.status).headers(rendered.headers);
+    // A route may have set its own type (`@Header('content-type', 'image/svg+xml')`) before it
+    // failed; the envelope is JSON whatever the route would have answered.
+    reply.status(rendered.status).headers(rendered.headers).type(JSON_TYPE);
     reply.send(this.body(rendered, request));
   }
 
@@ -53,9 +55,11 @@ export function replyWithError(
   reply: FastifyReply,
   rendered: RenderedError,
 ): void {
-  reply.status(rendered.status).headers(rendered.headers);
+  reply.status(rendered.status).headers(rendered.headers).type(JSON_TYPE);
   reply.send(errorBody(rendered, request.url, request.id));
 }
+
+const JSON_TYPE = 'application/json; charset=utf-8';
 
 export function errorBody(rendered: RenderedError, url: string, requestId: string): unknown {
   const shape = errorShapeFor(url);
