@@ -1,4 +1,5 @@
 import sharp from 'sharp';
+import { DERIVATIVE_WEBP } from '../../../common/images/derivative';
 import { MAX_INPUT_PIXELS } from '../../../common/images/pixel-limit';
 import { INPUT_SIZE, PIXELS_PER_IMAGE } from '../../model';
 import { asUndecodable, CleanedImage, THUMBNAIL_MAX_SIDE } from './image-cleaner';
@@ -35,7 +36,7 @@ export async function decodeOnce(original: Buffer): Promise<DecodedImage> {
     const [thumbnail, modelInput] = await Promise.all([
       sharp(data, { raw })
         .resize(THUMBNAIL_MAX_SIDE, THUMBNAIL_MAX_SIDE, { fit: 'inside', withoutEnlargement: true })
-        .webp({ quality: 80 })
+        .webp(DERIVATIVE_WEBP)
         .toBuffer(),
       modelInputOf(data, raw),
     ]);

@@ -1,4 +1,5 @@
 import sharp from 'sharp';
+import { DERIVATIVE_WEBP } from '../../../common/images/derivative';
 import { exceedsPixelLimit, MAX_INPUT_PIXELS } from '../../../common/images/pixel-limit';
 export const THUMBNAIL_MAX_SIDE = 512;
 
@@ -34,7 +35,7 @@ export async function cleanImage(original: Buffer): Promise<CleanedImage> {
     const thumbnail = await sharp(original, options)
       .rotate()
       .resize(THUMBNAIL_MAX_SIDE, THUMBNAIL_MAX_SIDE, { fit: 'inside', withoutEnlargement: true })
-      .webp({ quality: 80 })
+      .webp(DERIVATIVE_WEBP)
       .toBuffer();
     return { width: autoOrient.width, height: autoOrient.height, thumbnail };
   } catch (error) {
