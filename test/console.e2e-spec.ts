@@ -270,26 +270,17 @@ describe('web console in Chromium', () => {
     await page.waitForSelector(`tr[data-image-id="${blueId}"] img.thumbnail`);
     await page.type(`#label-${blueId}`, 'sky');
     await page.click(`tr[data-image-id="${blueId}"] button[type=submit]`);
-    const labelling = await api(`/v1/images/${blueId}/label`, { method: 'PUT', body: '{}' });
-    if (labelling.status === 404 && labelling.body.error.code === 'not_found') {
-      // The labels route is not on this build (issue 10, branch train): the page says so.
-      const notice = await page.waitForSelector('.notice');
-      expect(await notice!.evaluate((el) => el.textContent)).toContain(
-        'Labelling is not available',
-      );
-    } else {
-      await page.waitForSelector(`tr[data-image-id="${blueId}"] .saved-label[data-label="sky"]`);
-      await page.select('select[name=status]', 'processed');
-      await page.type('input[name=label]', 'sky');
-      await page.click('.filters button[type=submit]');
-      await page.waitForFunction(
-        (id) =>
-          document.querySelectorAll('tbody tr').length === 1 &&
-          document.querySelector(`tr[data-image-id="${id}"]`),
-        {},
-        blueId,
-      );
-    }
+    await page.waitForSelector(`tr[data-image-id="${blueId}"] .saved-label[data-label="sky"]`);
+    await page.select('select[name=status]', 'processed');
+    await page.type('input[name=label]', 'sky');
+    await page.click('.filters button[type=submit]');
+    await page.waitForFunction(
+      (id) =>
+        document.querySelectorAll('tbody tr').length === 1 &&
+        document.querySelector(`tr[data-image-id="${id}"]`),
+      {},
+      blueId,
+    );
     await checkPage(page, 'images');
     expect(cspViolations).toEqual([]);
     await context.close();
@@ -299,12 +290,31 @@ describe('web console in Chromium', () => {
     const { page, context, cspViolations } = await newPage();
     await signIn(page, ADMIN);
 
+    const classifier = await api('/v1/models', {
+      method: 'POST',
+      body: JSON.stringify({ name: 'console-shapes', kind: 'classifier' }),
+    });
+    expect(classifier.status).toBe(201);
+    const buttonTexts = () =>
+      page.$$eval('.actions button', (buttons) => buttons.map((b) => b.textContent?.trim()));
+    const showVersions = async (model: string) => {
+      await page.$$eval(
+        'button[aria-pressed]',
+        (buttons, text) => buttons.find((b) => b.textContent?.trim() === text)?.click(),
+        `Versions of ${model}`,
+      );
+      await page.waitForSelector(`section[aria-label="Versions of ${model}"] .actions`);
+    };
     await goTo(page, '/models', 'Models');
     await page.waitForSelector('button[aria-pressed]');
-    await page.click('button[aria-pressed]');
+    await showVersions('moderation');
     await page.waitForSelector('article.card');
     expect(await page.$eval('article.card', (el) => el.textContent)).toMatch(/v1.*production/);
+    // The bundled model is not trained from labels: no Train button for it.
+    expect(await buttonTexts()).toEqual(['Roll back moderation']);
     await checkPage(page, 'models');
+    await showVersions('console-shapes');
+    expect(await buttonTexts()).toEqual(['Train console-shapes', 'Roll back console-shapes']);
 
     await goTo(page, '/reports', 'Reports');
     await page.waitForFunction(() => document.querySelector('img.chart, .notice'));

@@ -9,11 +9,6 @@ export class ApiError extends Error {
   ) {
     super(message);
   }
-
-  /** The route does not exist on this server (a feature of a later version). */
-  get routeMissing(): boolean {
-    return this.status === 404 && this.code === 'not_found';
-  }
 }
 
 export interface Session {

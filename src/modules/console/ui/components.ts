@@ -24,13 +24,6 @@ export function ErrorMessage({ error }: { error: unknown }) {
   return html`<p class="error" role="alert">${text}</p>`;
 }
 
-/** A feature whose routes this server does not have yet (they answered 404). */
-export function Unavailable({ feature, route }: { feature: string; route: string }) {
-  return html`<p class="notice" role="status">
-    ${feature} is not available on this server (<code>${route}</code> answered 404).
-  </p>`;
-}
-
 /** Runs `load` now and on `reload()`; keeps the result, the error and whether it is running. */
 export function useLoad<T>(load: () => Promise<T>, deps: unknown[]) {
   const [value, setValue] = useState<T | undefined>(undefined);

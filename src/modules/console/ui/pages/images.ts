@@ -1,5 +1,5 @@
 import { useState } from 'preact/hooks';
-import { ApiError, getJson, sendJson } from '../api';
+import { getJson, sendJson } from '../api';
 import {
   ErrorMessage,
   formValues,
@@ -8,7 +8,6 @@ import {
   PredictionList,
   TableHead,
   Thumbnail,
-  Unavailable,
   useAction,
   useLoad,
 } from '../components';
@@ -41,7 +40,6 @@ export function ImagesPage() {
   const [filters, setFilters] = useState<Record<string, string>>({});
   const [more, setMore] = useState<ImageRow[]>([]);
   const [cursor, setCursor] = useState<string | null>(null);
-  const [labellingMissing, setLabellingMissing] = useState(false);
   const page = useLoad(async () => {
     const first = await getJson<ImagePage>(query(filters));
     setMore([]);
@@ -68,24 +66,13 @@ export function ImagesPage() {
       <button type="submit">Apply filters</button>
     </form>
     <${ErrorMessage} error=${page.error} />
-    ${
-      labellingMissing &&
-      html`<${Unavailable} feature="Labelling" route="PUT /v1/images/:id/label" />`
-    }
     <table class="images">
       <${TableHead}
         caption="Your images, newest first"
         columns=${['Thumbnail', 'Image', 'Status', 'Predictions', 'Label']}
       />
       <tbody>
-        ${rows.map(
-          (image) =>
-            html`<${ImageRowView}
-              key=${image.id}
-              image=${image}
-              onMissing=${() => setLabellingMissing(true)}
-            />`,
-        )}
+        ${rows.map((image) => html`<${ImageRowView} key=${image.id} image=${image} />`)}
       </tbody>
     </table>
     ${!page.loading && rows.length === 0 && html`<p class="muted">No images match.</p>`}
@@ -107,24 +94,19 @@ export function ImagesPage() {
     <${ErrorMessage} error=${loadMore.error} />`;
 }
 
-function ImageRowView({ image, onMissing }: { image: ImageRow; onMissing: () => void }) {
+function ImageRowView({ image }: { image: ImageRow }) {
   const [label, setLabel] = useState(image.label);
   const save = useAction();
   const inputId = `label-${image.id}`;
   const submit = (event: Event) => {
     const wanted = formValues(event).label.trim();
     void save.run(async () => {
-      try {
-        const saved = await sendJson<{ label: string | null }>(
-          'PUT',
-          `/v1/images/${image.id}/label`,
-          { label: wanted === '' ? null : wanted },
-        );
-        setLabel(saved?.label ?? (wanted === '' ? null : wanted));
-      } catch (error) {
-        if (error instanceof ApiError && error.routeMissing) onMissing();
-        throw error;
-      }
+      const saved = await sendJson<{ label: string | null }>(
+        'PUT',
+        `/v1/images/${image.id}/label`,
+        { label: wanted === '' ? null : wanted },
+      );
+      setLabel(saved?.label ?? (wanted === '' ? null : wanted));
     });
   };
   return html`<tr data-image-id=${image.id}>

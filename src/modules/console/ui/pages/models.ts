@@ -1,12 +1,11 @@
 import { useState } from 'preact/hooks';
-import { ApiError, getJson, hasScope, sendJson } from '../api';
+import { getJson, hasScope, sendJson } from '../api';
 import {
   ErrorMessage,
   formValues,
   html,
   Section,
   TableHead,
-  Unavailable,
   useAction,
   useLoad,
 } from '../components';
@@ -25,6 +24,8 @@ interface Model {
   name: string;
   task: string;
   description: string | null;
+  /** Set for a model trained from labels; null for uploaded or bundled ones. */
+  kind: string | null;
   production: ModelVersion | null;
 }
 
@@ -70,6 +71,7 @@ export function ModelsPage() {
       html`<${ModelVersions}
         key=${selected}
         name=${selected}
+        trainable=${models.value?.items.some((m) => m.name === selected && m.kind !== null)}
         canAdmin=${canAdmin}
         onChange=${models.reload}
       />`
@@ -77,29 +79,26 @@ export function ModelsPage() {
     ${canAdmin && html`<${CreateClassifier} onCreated=${models.reload} />`}`;
 }
 
-function ModelVersions(props: { name: string; canAdmin: boolean; onChange: () => void }) {
-  const { name, canAdmin } = props;
+function ModelVersions(props: {
+  name: string;
+  trainable: boolean;
+  canAdmin: boolean;
+  onChange: () => void;
+}) {
+  const { name, trainable, canAdmin } = props;
   const versions = useLoad(
     () => getJson<{ items: ModelVersion[] }>(`/v1/models/${encodeURIComponent(name)}/versions`),
     [name],
   );
   const action = useAction();
   const [run, setRun] = useState<BatchRun | null>(null);
-  const [trainingMissing, setTrainingMissing] = useState(false);
   const changed = () => {
     void versions.reload();
     props.onChange();
   };
   const train = () =>
     action.run(async () => {
-      try {
-        setRun(
-          await sendJson<BatchRun>('POST', '/v1/admin/batch/train-classifier', { model: name }),
-        );
-      } catch (error) {
-        if (error instanceof ApiError && error.routeMissing) setTrainingMissing(true);
-        throw error;
-      }
+      setRun(await sendJson<BatchRun>('POST', '/v1/admin/batch/train-classifier', { model: name }));
     });
   const refreshRun = () =>
     action.run(async () => {
@@ -111,7 +110,12 @@ function ModelVersions(props: { name: string; canAdmin: boolean; onChange: () =>
     ${
       canAdmin &&
       html`<div class="actions">
-        <button type="button" onClick=${train} disabled=${action.busy}>Train ${name}</button>
+        ${
+          trainable &&
+          html`<button type="button" onClick=${train} disabled=${action.busy}>
+            Train ${name}
+          </button>`
+        }
         <button
           type="button"
           disabled=${action.busy}
@@ -125,7 +129,6 @@ function ModelVersions(props: { name: string; canAdmin: boolean; onChange: () =>
         </button>
       </div>`
     }
-    ${trainingMissing && html`<${Unavailable} feature="Training" route="POST /v1/admin/batch/train-classifier" />`}
     ${
       run &&
       html`<p role="status">
@@ -221,31 +224,24 @@ function Metrics({ version }: { version: ModelVersion }) {
 
 function CreateClassifier({ onCreated }: { onCreated: () => void }) {
   const action = useAction();
-  const [missing, setMissing] = useState(false);
   const submit = (event: Event) => {
     const { name, labels, description } = formValues(event);
     void action.run(async () => {
-      try {
-        await sendJson('POST', '/v1/models', {
-          name,
-          kind: 'classifier',
-          ...(labels.trim() && {
-            labels: labels
-              .split(',')
-              .map((l) => l.trim())
-              .filter(Boolean),
-          }),
-          ...(description.trim() && { description }),
-        });
-        onCreated();
-      } catch (error) {
-        if (error instanceof ApiError && error.routeMissing) setMissing(true);
-        throw error;
-      }
+      await sendJson('POST', '/v1/models', {
+        name,
+        kind: 'classifier',
+        ...(labels.trim() && {
+          labels: labels
+            .split(',')
+            .map((l) => l.trim())
+            .filter(Boolean),
+        }),
+        ...(description.trim() && { description }),
+      });
+      onCreated();
     });
   };
   return html`<${Section} title="New classifier">
-    ${missing && html`<${Unavailable} feature="Creating classifiers" route="POST /v1/models" />`}
     <form class="card narrow" onSubmit=${submit}>
       <label for="model-name">Name</label>
       <input id="model-name" name="name" required pattern="[a-z0-9][a-z0-9-]*" />

@@ -1,12 +1,11 @@
 import { useEffect, useState } from 'preact/hooks';
-import { ApiError, getJson, objectUrl } from '../api';
+import { getJson, objectUrl } from '../api';
 import {
   ErrorMessage,
   formValues,
   html,
   Section,
   TableHead,
-  Unavailable,
   useAction,
   useLoad,
 } from '../components';
@@ -31,7 +30,6 @@ export function ReportsPage() {
   const query = `from=${range.from}&to=${range.to}`;
   const stats = useLoad(() => getJson<{ days: DayStats[] }>(`/v1/stats?${query}`), [query]);
   const [chart, setChart] = useState<string | null>(null);
-  const [reportsMissing, setReportsMissing] = useState(false);
   const chartLoad = useAction();
   const download = useAction();
 
@@ -39,13 +37,8 @@ export function ReportsPage() {
     let url: string | null = null;
     setChart(null);
     void chartLoad.run(async () => {
-      try {
-        url = await objectUrl(`/v1/reports/chart?${query}`);
-        setChart(url);
-      } catch (error) {
-        if (error instanceof ApiError && error.routeMissing) return setReportsMissing(true);
-        throw error;
-      }
+      url = await objectUrl(`/v1/reports/chart?${query}`);
+      setChart(url);
     });
     return () => {
       if (url) URL.revokeObjectURL(url);
@@ -76,23 +69,16 @@ export function ReportsPage() {
     </form>
     <${Section} title="Daily chart">
       ${
-        reportsMissing
-          ? html`<${Unavailable} feature="Daily reports" route="GET /v1/reports/chart" />`
-          : chart
-            ? html`<img
-                class="chart"
-                src=${chart}
-                alt=${`Daily uploads and p95 latency from ${range.from} to ${range.to}`}
-              />`
-            : html`<p class="muted">Loading the chart...</p>`
+        chart
+          ? html`<img
+              class="chart"
+              src=${chart}
+              alt=${`Daily uploads and p95 latency from ${range.from} to ${range.to}`}
+            />`
+          : html`<p class="muted">Loading the chart...</p>`
       }
       <${ErrorMessage} error=${chartLoad.error} />
-      ${
-        !reportsMissing &&
-        html`<button type="button" onClick=${downloadCsv} disabled=${download.busy}>
-          Download CSV
-        </button>`
-      }
+      <button type="button" onClick=${downloadCsv} disabled=${download.busy}>Download CSV</button>
       <${ErrorMessage} error=${download.error} />
     <//>
     <${Section} title="Daily statistics">
