@@ -3,6 +3,7 @@ import { ModelModule } from '../model';
 import { PersistenceModule } from '../persistence';
 import { BackfillPredictionsJob } from './jobs/backfill-predictions.job';
 import { ComputeEmbeddingsJob } from './jobs/compute-embeddings.job';
+import { BatchCoreModule } from './batch-core.module';
 import { ImageChunks } from './jobs/image-chunks';
 import { TrainingModule } from './training/training.module';
 
@@ -11,7 +12,7 @@ import { TrainingModule } from './training/training.module';
  * prediction backfills over every image. Other modules provide their own `@BatchJob`s.
  */
 @Module({
-  imports: [ModelModule, PersistenceModule, TrainingModule],
+  imports: [ModelModule, PersistenceModule, BatchCoreModule, TrainingModule],
   providers: [ImageChunks, ComputeEmbeddingsJob, BackfillPredictionsJob],
 })
 export class BatchJobsModule {}

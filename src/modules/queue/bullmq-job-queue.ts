@@ -107,9 +107,10 @@ export class BullMqJobQueue extends JobQueue implements OnModuleDestroy {
   ): Consumer {
     if (this.closed) throw new Error('The job queue is closed');
     const concurrency = options.concurrency ?? this.settings.queue.concurrency;
+    const counted = this.runningHere.counted(queue, handler);
     const worker = new Worker<QueuePayloads[Q]>(
       queue,
-      (job) => handler({ id: job.id!, payload: job.data, attempt: job.attemptsMade + 1 }),
+      (job) => counted({ id: job.id!, payload: job.data, attempt: job.attemptsMade + 1 }),
       workerOptions(this.settings.redis, concurrency, this.settings.lock),
     );
     worker.on('error', (error) => this.logger.error(`Worker of ${queue}: ${error.message}`));

@@ -95,7 +95,7 @@ export class InProcessJobQueue extends JobQueue implements OnModuleDestroy {
   ): Consumer {
     if (this.closed) throw new Error('The job queue is closed');
     return this.queue(queue).consume(
-      handler as JobHandler<QueueName>,
+      this.runningHere.counted(queue, handler) as JobHandler<QueueName>,
       options.concurrency ?? this.settings.concurrency,
     );
   }

@@ -1,3 +1,4 @@
+import { JobsRunningHere } from './jobs-running-here';
 import { QueueName, QueuePayloads } from './queues';
 
 export interface JobOptions {
@@ -74,6 +75,17 @@ export type Schedule = { everyMs: number } | { cron: string };
  * answer 503 or leave the work to a reconciler.
  */
 export abstract class JobQueue {
+  /** Adapters count what their consumers run here through it (`process`). */
+  protected readonly runningHere = new JobsRunningHere();
+
+  /**
+   * Resolves once no job of `queue` runs in this process, or after `maxWaitMs`: how work of
+   * lower priority in a worker yields to a queue's consumers.
+   */
+  idleHere(queue: QueueName, maxWaitMs: number): Promise<void> {
+    return this.runningHere.idle(queue, maxWaitMs);
+  }
+
   /** Resolves with the job id once the job is stored. */
   abstract add<Q extends QueueName>(
     queue: Q,

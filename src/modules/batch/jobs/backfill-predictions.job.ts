@@ -25,6 +25,7 @@ import {
   BatchRunContext,
   parseBatchOptions,
 } from '../batch-job';
+import { RealtimeFirst } from '../realtime-first';
 import { ImageChunks } from './image-chunks';
 
 const optionsSchema = z
@@ -74,6 +75,7 @@ export class BackfillPredictionsJob implements BatchJobHandler<
     private readonly predictions: PredictionRepository,
     private readonly embeddings: EmbeddingRepository,
     private readonly runtime: ModelRuntime,
+    private readonly realtimeFirst: RealtimeFirst,
     @Inject(ModelServer) private readonly models: ModelServer,
   ) {}
 
@@ -119,18 +121,16 @@ export class BackfillPredictionsJob implements BatchJobHandler<
     const stale = (image: ImageRecord) => versions.filter((_, i) => !current[i].has(image.id));
     const counters: BatchCounters = { predicted: 0, current: 0, missing: 0 };
     const inputs: ImageInput[] = [];
-    await Promise.all(
-      images.map(async (image) => {
-        const todo = stale(image);
-        if (todo.length === 0) return void counters.current++;
-        const input = await this.inputOf(
-          image,
-          todo.some((v) => v.backbone),
-        );
-        if (!input) return void counters.missing++;
-        inputs.push(input);
-      }),
-    );
+    await this.realtimeFirst.forEach(images, async (image) => {
+      const todo = stale(image);
+      if (todo.length === 0) return void counters.current++;
+      const input = await this.inputOf(
+        image,
+        todo.some((v) => v.backbone),
+      );
+      if (!input) return void counters.missing++;
+      inputs.push(input);
+    });
     if (inputs.length === 0) return counters;
     const byImage = new Map<string, NewPrediction[]>(inputs.map((i) => [i.image.id, []]));
     for (const version of versions) {

@@ -10,6 +10,7 @@ import {
   BatchRunContext,
   parseBatchOptions,
 } from '../batch-job';
+import { RealtimeFirst } from '../realtime-first';
 import { ImageChunks } from './image-chunks';
 
 const optionsSchema = z
@@ -34,6 +35,7 @@ export class ComputeEmbeddingsJob implements BatchJobHandler<ComputeEmbeddingsOp
     private readonly scan: ImageScanRepository,
     private readonly embeddings: EmbeddingRepository,
     private readonly runtime: ModelRuntime,
+    private readonly realtimeFirst: RealtimeFirst,
   ) {}
 
   parseOptions(body: unknown): ComputeEmbeddingsOptions {
@@ -53,17 +55,14 @@ export class ComputeEmbeddingsJob implements BatchJobHandler<ComputeEmbeddingsOp
             BACKBONE_NAME,
           );
       const counters: BatchCounters = { embedded: 0, present: 0, missing: 0 };
-      // All at once: the micro-batcher groups them into one tensor call.
-      await Promise.all(
-        images.map(async (image) => {
-          if (present.has(image.id)) return void counters.present++;
-          const bytes = await this.chunks.readForModel(image);
-          if (!bytes) return void counters.missing++;
-          const { embedding } = await this.runtime.embedAndModerate(bytes, { lane: 'batch' });
-          await this.embeddings.upsert(image.id, BACKBONE_NAME, embedding);
-          counters.embedded++;
-        }),
-      );
+      await this.realtimeFirst.forEach(images, async (image) => {
+        if (present.has(image.id)) return void counters.present++;
+        const bytes = await this.chunks.readForModel(image);
+        if (!bytes) return void counters.missing++;
+        const { embedding } = await this.runtime.embedAndModerate(bytes, { lane: 'batch' });
+        await this.embeddings.upsert(image.id, BACKBONE_NAME, embedding);
+        counters.embedded++;
+      });
       return counters;
     });
   }

@@ -22,6 +22,7 @@ import {
 import { ObjectNotFoundError, ObjectStorage } from '../../storage/object-storage';
 import type { BatchProgress } from '../batch-job';
 import { BatchLauncher } from '../batch-launcher';
+import { RealtimeFirst } from '../realtime-first';
 import { balancedClassWeights } from './class-weights';
 import { argmaxRows, classificationMetrics } from './classification-metrics';
 import { decidePromotion, GateDecision } from './promotion-gate';
@@ -32,8 +33,8 @@ export const VALIDATION_FRACTION = 0.2;
 const BATCH_SIZE = 32;
 /** Seeds the head's initial weights (the split has its own fixed seed). */
 const WEIGHT_SEED = 42;
-/** Embeddings computed at once: the micro-batcher groups them into tensor calls. */
-const EMBED_CONCURRENCY = 16;
+/** Embeddings computed between two progress reports. */
+const EMBEDS_PER_PROGRESS = 16;
 
 /** What a training run answers with (also the batch run's result). */
 export interface TrainingSummary {
@@ -72,6 +73,7 @@ export class ClassifierTraining {
     private readonly runs: TrainingRunRepository,
     private readonly storage: ObjectStorage,
     private readonly launcher: BatchLauncher,
+    private readonly realtimeFirst: RealtimeFirst,
     private readonly config: AppConfig,
   ) {}
 
@@ -271,7 +273,7 @@ export class ClassifierTraining {
 
   /**
    * Fills in the embeddings the examples lack (stored, so the next training finds them), from
-   * the originals, EMBED_CONCURRENCY at a time. An image whose bytes are gone or do not decode
+   * the originals, one at a time after real-time work (RealtimeFirst). An image whose bytes are gone or do not decode
    * is left out. Resolves with how many were computed.
    */
   private async embedMissing(
@@ -280,24 +282,23 @@ export class ClassifierTraining {
   ): Promise<number> {
     const missing = examples.filter((example) => !example.embedding && example.originalAvailable);
     let computed = 0;
-    for (let start = 0; start < missing.length; start += EMBED_CONCURRENCY) {
-      await Promise.all(
-        missing.slice(start, start + EMBED_CONCURRENCY).map(async (example) => {
-          const bytes = await this.readOriginal(example.storageKey);
-          if (!bytes) return;
-          try {
-            // The batch lane: real-time images go first.
-            const { embedding } = await this.runtime.embedAndModerate(bytes, { lane: 'batch' });
-            await this.embeddings.upsert(example.imageId, BACKBONE_NAME, embedding);
-            example.embedding = embedding;
-            computed++;
-          } catch (error) {
-            // An image that does not decode: the others still train.
-            if (!(error instanceof AppError || error instanceof DomainError)) throw error;
-            this.logger.warn(`Image ${example.imageId} left out: ${error.message}`);
-          }
-        }),
-      );
+    for (let start = 0; start < missing.length; start += EMBEDS_PER_PROGRESS) {
+      const slice = missing.slice(start, start + EMBEDS_PER_PROGRESS);
+      await this.realtimeFirst.forEach(slice, async (example) => {
+        const bytes = await this.readOriginal(example.storageKey);
+        if (!bytes) return;
+        try {
+          // The batch lane: real-time images go first.
+          const { embedding } = await this.runtime.embedAndModerate(bytes, { lane: 'batch' });
+          await this.embeddings.upsert(example.imageId, BACKBONE_NAME, embedding);
+          example.embedding = embedding;
+          computed++;
+        } catch (error) {
+          // An image that does not decode: the others still train.
+          if (!(error instanceof AppError || error instanceof DomainError)) throw error;
+          this.logger.warn(`Image ${example.imageId} left out: ${error.message}`);
+        }
+      });
       await onProgress(computed);
     }
     return computed;
