@@ -1,6 +1,6 @@
 /**
  * Batch work on the built binary as deployed (web, worker(s), PostgreSQL, Redis, objects on
- * a shared disk), each worker with one inference thread:
+ * a shared disk), each worker with one inference thread, runs in chunks of BENCH_IMAGES / 12:
  *
  * 1. Backfill: `backfill-predictions` of the bundled `moderation` model over BENCH_IMAGES
  *    images whose predictions of it were removed, so every image is read, decoded and run
@@ -70,6 +70,9 @@ async function deploy(): Promise<Deployment> {
         SIGNING_SECRET: 'bench-batch-signing-secret',
         ADMIN_API_KEY: ADMIN_KEY,
         INFERENCE_THREADS: '1',
+        // 12 chunks of BENCH_IMAGES=300 for two workers to share evenly: at the default of
+        // 100 a run had 3, so two workers could be at most 1.5x one (2 chunks against 3).
+        BATCH_CHUNK_SIZE: String(Math.max(1, Math.ceil(IMAGES / 12))),
         RATE_LIMIT_UPLOADS_PER_MIN: '100000000',
         RATE_LIMIT_READS_PER_MIN: '100000000',
         LOG_LEVEL: 'info',
