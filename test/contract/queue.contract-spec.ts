@@ -360,6 +360,29 @@ describe.each(adapters)('JobQueue (%s)', (_name, deploy) => {
     expect(images.slice(0, 2)).toEqual(['img-1', 'img-1']);
   });
 
+  it('is idle here while no job of the queue runs in this process, and says when that ends', async () => {
+    const [worker, other] = deployment.replicas;
+    await worker.idleHere('process-image', 60_000);
+    const started = deferred();
+    const release = deferred();
+    worker.process('process-image', async () => {
+      started.resolve();
+      await release.promise;
+    });
+    await worker.add('process-image', image(1));
+    await started.promise;
+    let idle = false;
+    const waiting = worker.idleHere('process-image', 60_000).then(() => (idle = true));
+    // Only this process's own consumers count (the in-process queue has one process), and only
+    // the queue asked about.
+    if (other !== worker) await other.idleHere('process-image', 60_000);
+    await worker.idleHere('batch', 60_000);
+    expect(idle).toBe(false);
+    release.resolve();
+    await waiting;
+    expect(idle).toBe(true);
+  });
+
   it('refuses job ids that could clash with generated ones', async () => {
     await expect(queue.add('process-image', image(1), { jobId: '42' })).rejects.toThrow(
       /Invalid job id/,
