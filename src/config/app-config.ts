@@ -99,6 +99,8 @@ export class AppConfig {
   readonly batch: {
     concurrency: number;
     chunkSize: number;
+    /** Starts of a run's own step or of a chunk before the run fails. */
+    maxStarts: number;
     /** Job name -> cron expression (UTC) the scheduler starts it on; jobs set `off` are absent. */
     schedules: Record<string, string>;
   };
@@ -194,6 +196,7 @@ export class AppConfig {
     this.batch = {
       concurrency: s.BATCH_CONCURRENCY,
       chunkSize: s.BATCH_CHUNK_SIZE,
+      maxStarts: s.BATCH_MAX_STARTS,
       schedules: cronSchedules({
         'daily-report': s.BATCH_CRON_DAILY_REPORT,
         retention: s.BATCH_CRON_RETENTION,

@@ -304,13 +304,14 @@ export const SETTINGS = {
   RECONCILE_INTERVAL_S: {
     schema: positiveInt,
     default: '60',
-    description: 'How often each worker re-enqueues images stuck in `uploaded` or `processing`.',
+    description:
+      'How often each worker re-enqueues images stuck in `uploaded` or `processing` and batch runs whose queue jobs were lost.',
   },
   RECONCILE_STALE_S: {
     schema: positiveInt,
     default: '60',
     description:
-      'An image in `uploaded` or `processing` unchanged this long is handed to the queue again.',
+      'An image in `uploaded` or `processing` unchanged this long is handed to the queue again; an unfinished batch run is checked at most once per this long.',
   },
   SSE_HEARTBEAT_MS: {
     schema: positiveInt,
@@ -395,6 +396,12 @@ export const SETTINGS = {
     default: '100',
     description: 'Images per chunk job of a batch run over many images (embeddings, backfill).',
   },
+  BATCH_MAX_STARTS: {
+    schema: positiveInt,
+    default: '10',
+    description:
+      "Starts of a batch run's own step, or of one of its chunks without committing a checkpoint in between (retries, recoveries from a dead worker, the reconciler's), before the run fails.",
+  },
   BATCH_CRON_DAILY_REPORT: {
     schema: cronOrOff,
     default: '15 0 * * *',
@@ -408,7 +415,8 @@ export const SETTINGS = {
   BATCH_CRON_TRAIN: {
     schema: cronOrOff,
     default: 'off',
-    description: 'When the scheduler starts `train-classifier` (cron, UTC), or `off`.',
+    description:
+      'When the scheduler starts `train-classifier` without a model (cron, UTC), or `off`: it trains every trainable classifier with images labelled since its last training.',
   },
 } satisfies Record<string, SettingDefinition>;
 

@@ -8,11 +8,13 @@ import { ReadinessRegistry } from '../../src/modules/health/readiness.registry';
 import {
   ApiKeyRepository,
   AuditLogRepository,
+  BatchRunRepository,
   DuplicateRecordError,
   InvalidCursorError,
   EmbeddingRepository,
   ImageRecord,
   ImageRepository,
+  LabelRepository,
   ModelRepository,
   PersistenceModule,
   PredictionRepository,
@@ -23,8 +25,10 @@ import {
 } from '../../src/modules/persistence';
 import { PrismaApiKeyRepository } from '../../src/modules/persistence/adapters/prisma-api-key.repository';
 import { PrismaAuditLogRepository } from '../../src/modules/persistence/adapters/prisma-audit-log.repository';
+import { PrismaBatchRunRepository } from '../../src/modules/persistence/adapters/prisma-batch-run.repository';
 import { PrismaEmbeddingRepository } from '../../src/modules/persistence/adapters/prisma-embedding.repository';
 import { PrismaImageRepository } from '../../src/modules/persistence/adapters/prisma-image.repository';
+import { PrismaLabelRepository } from '../../src/modules/persistence/adapters/prisma-label.repository';
 import { PrismaModelRepository } from '../../src/modules/persistence/adapters/prisma-model.repository';
 import { PrismaPredictionRepository } from '../../src/modules/persistence/adapters/prisma-prediction.repository';
 import { PrismaSessionRepository } from '../../src/modules/persistence/adapters/prisma-session.repository';
@@ -54,6 +58,8 @@ describe.each(DATABASE_KINDS)('persistence repositories (%s)', (kind: DatabaseKi
   let sessions: SessionRepository;
   let models: ModelRepository;
   let audit: AuditLogRepository;
+  let labels: LabelRepository;
+  let batchRuns: BatchRunRepository;
 
   beforeAll(async () => {
     database = await throwawayDatabase(kind);
@@ -66,6 +72,8 @@ describe.each(DATABASE_KINDS)('persistence repositories (%s)', (kind: DatabaseKi
     sessions = new PrismaSessionRepository(db);
     models = new PrismaModelRepository(db);
     audit = new PrismaAuditLogRepository(db);
+    labels = new PrismaLabelRepository(db);
+    batchRuns = new PrismaBatchRunRepository(db);
   });
   afterAll(async () => {
     await db?.close();
@@ -807,6 +815,78 @@ describe.each(DATABASE_KINDS)('persistence repositories (%s)', (kind: DatabaseKi
       });
       expect(await models.findVersionById(version.id)).toMatchObject({ metrics: { f1: 0.9 } });
       expect(await models.setMetrics(randomUUID(), {})).toBeNull();
+    });
+  });
+
+  describe('LabelRepository', () => {
+    it('counts the labelled images of some labels, with when the last one was labelled', async () => {
+      const owner = await newOwner();
+      const [cat, dog, other] = [unique('cat'), unique('dog'), unique('other')];
+      const ids: string[] = [];
+      for (let i = 0; i < 4; i++) ids.push((await newImage(owner)).id);
+      expect(await labels.summarize([cat, dog])).toEqual({
+        examplesPerLabel: {},
+        lastLabeledAt: null,
+      });
+      await labels.setLabels([
+        { imageId: ids[0], label: cat },
+        { imageId: ids[1], label: cat },
+        { imageId: ids[3], label: other },
+      ]);
+      const before = new Date();
+      await labels.setLabel(ids[2], dog);
+      const summary = await labels.summarize([cat, dog]);
+      expect(summary.examplesPerLabel).toEqual({ [cat]: 2, [dog]: 1 });
+      expect(summary.lastLabeledAt!.getTime()).toBeGreaterThanOrEqual(before.getTime());
+      // Every label, when none is named.
+      expect((await labels.summarize([])).examplesPerLabel).toMatchObject({ [other]: 1 });
+    });
+  });
+
+  describe('BatchRunRepository', () => {
+    const newRun = () => batchRuns.create({ job: unique('job'), options: {} });
+
+    it('counts the starts of a run, and of each chunk since its last checkpoint', async () => {
+      const run = await newRun();
+      expect(run.starts).toBe(0);
+      await batchRuns.markRunning(run.id);
+      expect((await batchRuns.markRunning(run.id))!.starts).toBe(2);
+      await batchRuns.planChunks(run.id, [{ from: 0 }, { from: 10 }], 20);
+      const lease = (index: number, lease: string) =>
+        batchRuns.leaseChunk(run.id, index, lease, 'w:1');
+      expect((await lease(1, 'lease-a'))!.startsSinceCheckpoint).toBe(1);
+      expect((await lease(1, 'lease-b'))!.startsSinceCheckpoint).toBe(2);
+      expect((await lease(0, 'lease-c'))!.startsSinceCheckpoint).toBe(1);
+      expect(await batchRuns.checkpoint(run.id, 1, 'lease-b', { cursor: 5, done: 5 })).toBe(true);
+      expect((await lease(1, 'lease-d'))!).toMatchObject({ startsSinceCheckpoint: 1, cursor: 5 });
+      expect(await batchRuns.checkpoint(run.id, 1, 'lease-d', { done: 5, completed: true })).toBe(
+        true,
+      );
+      expect(await lease(1, 'lease-e')).toBeNull();
+    });
+
+    it('hands each unfinished run to one of concurrent claimers, and again only once it is due', async () => {
+      const [queued, running, finished] = [await newRun(), await newRun(), await newRun()];
+      await batchRuns.markRunning(running.id);
+      await batchRuns.markRunning(finished.id);
+      await batchRuns.complete(finished.id, null);
+      const created = new Set([queued.id, running.id, finished.id]);
+      const ours = (runs: { id: string }[]) =>
+        runs.map((r) => r.id).filter((id) => created.has(id));
+
+      // Not before they are old enough.
+      expect(
+        ours(await batchRuns.claimUnfinished(new Date(queued.createdAt.getTime()), 1000)),
+      ).toEqual([]);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      const due = new Date();
+      const claims = await Promise.all([1, 2, 3].map(() => batchRuns.claimUnfinished(due, 1000)));
+      const claimed = claims.flatMap(ours);
+      expect(claimed.sort()).toEqual([queued.id, running.id].sort());
+      // Stamped at or after `due`: not handed out again for it, but for a later one.
+      expect(ours(await batchRuns.claimUnfinished(due, 1000))).toEqual([]);
+      const later = ours(await batchRuns.claimUnfinished(new Date(Date.now() + 60_000), 1000));
+      expect(later.sort()).toEqual([queued.id, running.id].sort());
     });
   });
 

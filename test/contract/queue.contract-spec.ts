@@ -227,6 +227,63 @@ describe.each(adapters)('JobQueue (%s)', (_name, deploy) => {
     );
     await waitUntil(async () => (await queue.counts('batch')).failed === 2);
     expect(ran).toEqual(['chunk']);
+    expect(await queue.status('batch', 'f.finish')).toBe('failed');
+    // Removed with its child, the flow's ids are free again.
+    expect(await queue.remove('batch', 'f.finish')).toBe(true);
+    expect(await queue.status('batch', 'f.finish')).toBeNull();
+    expect(await queue.status('batch', 'f.chunk-0')).toBeNull();
+    expect(await queue.counts('batch')).toMatchObject({ failed: 0 });
+  });
+
+  it('tells where a job is, and removes a flow with its children only while none of them runs', async () => {
+    expect(await queue.status('batch', 'x.finish')).toBeNull();
+    expect(await queue.remove('batch', 'x.finish')).toBe(true);
+    const release = deferred();
+    const started: string[] = [];
+    queue.process(
+      'batch',
+      async (job) => {
+        started.push(job.id);
+        await release.promise;
+      },
+      { concurrency: 1 },
+    );
+    const flow = () =>
+      queue.addFlow(
+        { queue: 'batch', payload: { step: 'finish', runId: 'x' }, options: { jobId: 'x.finish' } },
+        [0, 1].map((chunk) => ({
+          queue: 'batch' as const,
+          payload: { step: 'chunk' as const, runId: 'x', chunk },
+          options: { jobId: `x.chunk-${chunk}` },
+        })),
+      );
+    await flow();
+    await waitUntil(() => started.length === 1);
+    expect(await queue.status('batch', 'x.finish')).toBe('waiting-children');
+    expect(await queue.status('batch', started[0])).toBe('active');
+    expect(await queue.remove('batch', 'x.finish')).toBe(false);
+    expect(await queue.status('batch', 'x.finish')).toBe('waiting-children');
+
+    release.resolve();
+    await waitUntil(async () => (await queue.status('batch', 'x.finish')) === 'completed');
+    expect(await queue.remove('batch', 'x.finish')).toBe(true);
+    expect(await queue.status('batch', 'x.chunk-0')).toBeNull();
+    // Added again, the whole flow runs again.
+    await flow();
+    await waitUntil(() => started.length === 6);
+    expect(started.filter((id) => id === 'x.finish')).toHaveLength(2);
+  });
+
+  it('lists the job schedulers of a queue, from any process, and removes one', async () => {
+    const [registering, other] = deployment.replicas;
+    const yearly = { cron: '0 0 1 1 *' };
+    await registering.schedule('batch', 'batch.a', yearly, { step: 'start', job: 'a' });
+    await registering.schedule('batch', 'batch.b', yearly, { step: 'start', job: 'b' });
+    expect((await other.schedulerIds('batch')).sort()).toEqual(['batch.a', 'batch.b']);
+    expect(await other.schedulerIds('process-image')).toEqual([]);
+    await other.unschedule('batch', 'batch.a');
+    await other.unschedule('batch', 'batch.none');
+    expect(await registering.schedulerIds('batch')).toEqual(['batch.b']);
   });
 
   it('counts jobs per state', async () => {

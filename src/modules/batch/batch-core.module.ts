@@ -3,15 +3,16 @@ import { DiscoveryModule } from '@nestjs/core';
 import { PersistenceModule } from '../persistence';
 import { BatchJobRegistry } from './batch-job-registry';
 import { BatchLauncher } from './batch-launcher';
+import { BatchSteps } from './batch-steps';
 import { RealtimeFirst } from './realtime-first';
 
 /**
- * What every role with batch jobs uses: the handlers found by `@BatchJob`, the launcher, and
- * the yielding of batch work to real-time work.
+ * What every role with batch jobs uses: the handlers found by `@BatchJob`, the launcher, the
+ * queueing of run steps, and the yielding of batch work to real-time work.
  */
 @Module({
   imports: [DiscoveryModule, PersistenceModule],
-  providers: [BatchJobRegistry, BatchLauncher, RealtimeFirst],
-  exports: [BatchJobRegistry, BatchLauncher, RealtimeFirst],
+  providers: [BatchJobRegistry, BatchLauncher, BatchSteps, RealtimeFirst],
+  exports: [BatchJobRegistry, BatchLauncher, BatchSteps, RealtimeFirst],
 })
 export class BatchCoreModule {}

@@ -1,10 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
-import { AppConfig } from '../../config';
 import { BatchRunRecord, BatchRunRepository, JsonValue } from '../persistence';
-import { JobQueue } from '../queue/job-queue';
 import { BatchJobRegistry, unknownBatchJob } from './batch-job-registry';
 import { BatchOptionsError } from './batch-job';
-import { batchJobId } from './batch-job-ids';
+import { BatchSteps } from './batch-steps';
 
 export interface StartOptions {
   /** `user:<id>`, `api_key:<id>`, `schedule` or `system` (the default). */
@@ -29,8 +27,7 @@ export class BatchLauncher {
   constructor(
     private readonly registry: BatchJobRegistry,
     private readonly runs: BatchRunRepository,
-    private readonly jobs: JobQueue,
-    private readonly config: AppConfig,
+    private readonly steps: BatchSteps,
   ) {}
 
   /**
@@ -63,11 +60,7 @@ export class BatchLauncher {
     const run = await record(parsed);
     if (run.status !== 'queued') return run;
     try {
-      await this.jobs.add(
-        'batch',
-        { step: 'run', runId: run.id },
-        { jobId: batchJobId(run.id, 'run'), attempts: this.config.queue.attempts },
-      );
+      await this.steps.queueRun(run.id);
     } catch (error) {
       // Nothing will run it: say so on the run rather than leave it queued forever.
       await this.runs.fail(run.id, `Could not be queued: ${(error as Error).message}`);

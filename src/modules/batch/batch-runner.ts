@@ -3,12 +3,12 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { AppConfig } from '../../config';
 import { BatchCheckpoint, BatchRunRecord, BatchRunRepository, JsonValue } from '../persistence';
-import { Job, JobQueue } from '../queue/job-queue';
+import { Job } from '../queue/job-queue';
 import { BatchStep } from '../queue/queues';
 import { BatchChunkContext, BatchFanOut, BatchRunContext, ChunkTakenOverError } from './batch-job';
-import { batchChunkJobId, batchJobId } from './batch-job-ids';
 import { AnyBatchJobHandler, BatchJobRegistry } from './batch-job-registry';
 import { BatchLauncher } from './batch-launcher';
+import { BatchSteps } from './batch-steps';
 
 /** Who takes chunks in this process, as shown on a run (`host:pid`). */
 export const WORKER_NAME = `${hostname()}:${process.pid}`;
@@ -16,7 +16,10 @@ export const WORKER_NAME = `${hostname()}:${process.pid}`;
 /**
  * Runs the steps of batch runs (worker role). The database holds each run's truth (status,
  * chunk plan, cursors, counts); queue jobs only say what to do next, so any step may run
- * again after a crash and finds where the last one stopped.
+ * again after a crash and finds where the last one stopped. A run's own step started more
+ * than BATCH_MAX_STARTS times, or a chunk started that often without committing a checkpoint,
+ * fails the run: whatever it does kills or loses its worker each time, and running it again
+ * would only do so again.
  */
 @Injectable()
 export class BatchRunner {
@@ -26,7 +29,7 @@ export class BatchRunner {
     private readonly registry: BatchJobRegistry,
     private readonly runs: BatchRunRepository,
     private readonly launcher: BatchLauncher,
-    private readonly jobs: JobQueue,
+    private readonly steps: BatchSteps,
     private readonly config: AppConfig,
   ) {}
 
@@ -62,9 +65,12 @@ export class BatchRunner {
   private async run(queued: BatchRunRecord, handler: AnyBatchJobHandler): Promise<void> {
     const run = await this.runs.markRunning(queued.id);
     if (!run) return;
+    if (run.starts > this.config.batch.maxStarts) {
+      return this.giveUp(run, `its run step was started ${run.starts} times`);
+    }
     // A planned run whose planner died after storing the plan: queue the plan again.
     const planned = await this.runs.chunkCount(run.id);
-    if (planned > 0) return this.queueChunks(run.id, planned);
+    if (planned > 0) return this.steps.queueChunks(run.id, planned);
     const ctx: BatchRunContext<unknown> = {
       runId: run.id,
       options: run.options,
@@ -76,25 +82,9 @@ export class BatchRunner {
     if (isFanOut(outcome)) {
       if (outcome.chunks.length === 0) return this.complete(run, handler, run.counters);
       const count = await this.runs.planChunks(run.id, outcome.chunks, outcome.total);
-      return this.queueChunks(run.id, count);
+      return this.steps.queueChunks(run.id, count);
     }
     await this.runs.complete(run.id, toJson(outcome));
-  }
-
-  private async queueChunks(runId: string, count: number): Promise<void> {
-    const attempts = this.config.queue.attempts;
-    await this.jobs.addFlow(
-      {
-        queue: 'batch',
-        payload: { step: 'finish', runId },
-        options: { jobId: batchJobId(runId, 'finish'), attempts },
-      },
-      Array.from({ length: count }, (_, chunk) => ({
-        queue: 'batch' as const,
-        payload: { step: 'chunk' as const, runId, chunk },
-        options: { jobId: batchChunkJobId(runId, chunk), attempts },
-      })),
-    );
   }
 
   private async runChunk(
@@ -106,6 +96,13 @@ export class BatchRunner {
     const lease = randomUUID();
     const chunk = await this.runs.leaseChunk(run.id, index, lease, WORKER_NAME);
     if (!chunk) return;
+    if (chunk.startsSinceCheckpoint > this.config.batch.maxStarts) {
+      const starts = chunk.startsSinceCheckpoint;
+      return this.giveUp(
+        run,
+        `chunk ${index} was started ${starts} times since its last checkpoint`,
+      );
+    }
     let completed = false;
     const checkpoint = async (step: BatchCheckpoint) => {
       if (!(await this.runs.checkpoint(run.id, index, lease, step))) {
@@ -126,7 +123,27 @@ export class BatchRunner {
   }
 
   private async finish(run: BatchRunRecord, handler: AnyBatchJobHandler): Promise<void> {
+    const chunks = await this.runs.chunkSummary(run.id);
+    if (chunks.completed < chunks.total) {
+      // A parent released early (e.g. a failed one retried by hand): completing now would
+      // lose the chunks left. The reconciler finds the run unfinished and queues them again.
+      this.logger.warn(
+        `Batch run ${run.id}: finish step with ${chunks.total - chunks.completed} chunk(s) ` +
+          'not completed; left to the reconciler',
+      );
+      return;
+    }
     await this.complete(run, handler, run.counters);
+  }
+
+  /** Fails a run whose step was started too often to try it again. */
+  private async giveUp(run: BatchRunRecord, tooOften: string): Promise<void> {
+    const error =
+      `Given up: ${tooOften} (BATCH_MAX_STARTS is ${this.config.batch.maxStarts}): its worker ` +
+      'died or lost it every time (e.g. killed for memory), or it kept failing';
+    if (await this.runs.fail(run.id, error)) {
+      this.logger.error(`Batch run ${run.id} (${run.job}) failed: ${error}`);
+    }
   }
 
   private async complete(

@@ -12,6 +12,7 @@ import {
   JobHandler,
   JobOptions,
   JobQueue,
+  JobStatus,
   NewJob,
   Page,
   QueueCounts,
@@ -169,6 +170,19 @@ export class BullMqJobQueue extends JobQueue implements OnModuleDestroy {
     });
   }
 
+  async status(queue: QueueName, jobId: string): Promise<JobStatus | null> {
+    const state = await this.produce(() => this.queue(queue).getJobState(jobId));
+    if (state === 'unknown') return null;
+    return state === 'prioritized' ? 'waiting' : state;
+  }
+
+  async remove(queue: QueueName, jobId: string): Promise<boolean> {
+    const removed = await this.produce(() =>
+      this.queue(queue).remove(jobId, { removeChildren: true }),
+    );
+    return removed === 1;
+  }
+
   async pause(queue: QueueName): Promise<void> {
     await this.produce(() => this.queue(queue).pause());
   }
@@ -195,6 +209,17 @@ export class BullMqJobQueue extends JobQueue implements OnModuleDestroy {
     // Kept before trying: a Redis that is down now gets it on reconnecting.
     this.schedulers.set(`${queue}/${schedulerId}`, upsert);
     await this.produce(upsert);
+  }
+
+  async schedulerIds(queue: QueueName): Promise<string[]> {
+    const schedulers = await this.produce(() => this.queue(queue).getJobSchedulers(0, -1));
+    return schedulers.map((scheduler) => scheduler.key);
+  }
+
+  async unschedule(queue: QueueName, schedulerId: string): Promise<void> {
+    // Forgotten first: a reconnect must not bring it back.
+    this.schedulers.delete(`${queue}/${schedulerId}`);
+    await this.produce(() => this.queue(queue).removeJobScheduler(schedulerId));
   }
 
   async ping(): Promise<void> {

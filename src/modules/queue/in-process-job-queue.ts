@@ -11,6 +11,7 @@ import {
   JobHandler,
   JobOptions,
   JobQueue,
+  JobStatus,
   NewJob,
   Page,
   QueueCounts,
@@ -78,13 +79,16 @@ export class InProcessJobQueue extends JobQueue implements OnModuleDestroy {
       attempts: parent.options?.attempts ?? this.settings.attempts,
       children: children.length,
     });
-    for (const child of children) {
-      this.queue(child.queue).add(child.payload, {
+    const childRefs = children.map((child) => {
+      const queue = this.queue(child.queue);
+      const id = queue.add(child.payload, {
         jobId: child.options?.jobId,
         attempts: child.options?.attempts ?? this.settings.attempts,
         parent: { queue: parentQueue, id: parentId },
       });
-    }
+      return { queue, id };
+    });
+    parentQueue.adoptChildren(parentId, childRefs);
     return parentId;
   }
 
@@ -114,6 +118,14 @@ export class InProcessJobQueue extends JobQueue implements OnModuleDestroy {
 
   async retryFailed(queue: QueueName, jobId?: string): Promise<number> {
     return this.queue(queue).retryFailed(jobId);
+  }
+
+  async status(queue: QueueName, jobId: string): Promise<JobStatus | null> {
+    return this.queue(queue).status(jobId);
+  }
+
+  async remove(queue: QueueName, jobId: string): Promise<boolean> {
+    return this.queue(queue).remove(jobId);
   }
 
   async pause(queue: QueueName): Promise<void> {
@@ -155,6 +167,19 @@ export class InProcessJobQueue extends JobQueue implements OnModuleDestroy {
     const now = Date.now();
     if ('everyMs' in schedule) fire(now - (now % schedule.everyMs));
     arm(nextRun(schedule, now));
+  }
+
+  async schedulerIds(queue: QueueName): Promise<string[]> {
+    const prefix = `${queue}/`;
+    return [...this.schedules.keys()]
+      .filter((key) => key.startsWith(prefix))
+      .map((key) => key.slice(prefix.length));
+  }
+
+  async unschedule(queue: QueueName, schedulerId: string): Promise<void> {
+    const key = `${queue}/${schedulerId}`;
+    clearTimeout(this.schedules.get(key));
+    this.schedules.delete(key);
   }
 
   async ping(): Promise<void> {

@@ -1,11 +1,11 @@
 import { Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { MAX_STALLED_COUNT, RETENTION, retryDelayMs } from './job-policy';
-import { Consumer, FailedJob, Job, JobState, QueueCounts } from './job-queue';
+import { Consumer, FailedJob, Job, JobStatus, QueueCounts } from './job-queue';
 import { QueueName } from './queues';
 
-/** The parent a flow's child reports to when it finishes. */
-export interface ParentRef {
+/** A job of some queue: a flow's parent (which its children report to) or one of its children. */
+export interface JobRef {
   queue: InProcessQueue;
   id: string;
 }
@@ -19,14 +19,16 @@ interface StoredJob {
   maxAttempts: number;
   attemptsMade: number;
   stalls: number;
-  state: JobState | 'waiting-children';
+  state: JobStatus;
   error?: string;
   finishedAt?: number;
   /** Identifies the running attempt; the outcome of an abandoned attempt is ignored. */
   run?: object;
-  parent?: ParentRef;
+  parent?: JobRef;
   /** A flow's parent: children not completed yet (it waits while above 0). */
   pendingChildren?: number;
+  /** A flow's parent: its children, removed with it. */
+  children?: JobRef[];
 }
 
 type UntypedHandler = (job: Job<QueueName>) => Promise<void>;
@@ -41,7 +43,7 @@ export interface StoredJobOptions {
   jobId?: string;
   delayMs?: number;
   attempts: number;
-  parent?: ParentRef;
+  parent?: JobRef;
   /** Makes the job a flow's parent, waiting for this many children. */
   children?: number;
 }
@@ -88,6 +90,24 @@ export class InProcessQueue {
 
   has(jobId: string): boolean {
     return this.jobs.has(jobId);
+  }
+
+  status(jobId: string): JobStatus | null {
+    return this.jobs.get(jobId)?.state ?? null;
+  }
+
+  /** Records the children of the flow parent `parentId`, to be removed with it. */
+  adoptChildren(parentId: string, children: JobRef[]): void {
+    const parent = this.jobs.get(parentId);
+    if (parent) parent.children = children;
+  }
+
+  /** As BullMQ's `remove` with its children: nothing is removed while one of them runs. */
+  remove(jobId: string): boolean {
+    const family = this.family({ queue: this, id: jobId });
+    if (family.some(({ queue, id }) => queue.jobs.get(id)?.state === 'active')) return false;
+    for (const { queue, id } of family) queue.drop(id);
+    return true;
   }
 
   /** A child of the flow parent `parentId` completed: the last one releases the parent. */
@@ -174,6 +194,27 @@ export class InProcessQueue {
     for (const timer of this.delayed.values()) clearTimeout(timer);
     this.delayed.clear();
     await Promise.all(consumers.flatMap((consumer) => [...consumer.running.values()]));
+  }
+
+  /** The job and its flow descendants, parents first. */
+  private family(ref: JobRef): JobRef[] {
+    const children = ref.queue.jobs.get(ref.id)?.children ?? [];
+    return [ref, ...children.flatMap((child) => this.family(child))];
+  }
+
+  /** Forgets a job in whatever state it is (not active); a parent still waiting is told. */
+  private drop(jobId: string): void {
+    const job = this.jobs.get(jobId);
+    if (!job) return;
+    this.jobs.delete(jobId);
+    clearTimeout(this.delayed.get(job));
+    this.delayed.delete(job);
+    for (const list of [this.waiting, this.completed, this.failedJobs]) {
+      const at = list.indexOf(job);
+      if (at >= 0) list.splice(at, 1);
+    }
+    // As BullMQ's: a removed child no longer holds its parent back.
+    if (job.parent && job.state !== 'completed') job.parent.queue.childCompleted(job.parent.id);
   }
 
   private enqueue(job: StoredJob): void {

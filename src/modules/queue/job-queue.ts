@@ -52,6 +52,9 @@ export type JobState = 'waiting' | 'active' | 'delayed' | 'completed' | 'failed'
 
 export type QueueCounts = Record<JobState, number>;
 
+/** Where one job is: a counted state, or a flow parent waiting for its children. */
+export type JobStatus = JobState | 'waiting-children';
+
 export interface FailedJob<Q extends QueueName> {
   id: string;
   payload: QueuePayloads[Q];
@@ -131,6 +134,16 @@ export abstract class JobQueue {
    */
   abstract retryFailed(queue: QueueName, jobId?: string): Promise<number>;
 
+  /** Where the job `jobId` is; null when the queue does not know it (never added, or gone). */
+  abstract status(queue: QueueName, jobId: string): Promise<JobStatus | null>;
+
+  /**
+   * Removes a job that is not running, with its flow children (its id is then free again);
+   * false, with nothing removed, when it or one of its children is running. A job the queue
+   * does not know counts as removed.
+   */
+  abstract remove(queue: QueueName, jobId: string): Promise<boolean>;
+
   /** Stops every consumer of the queue (in every process) from taking new jobs. */
   abstract pause(queue: QueueName): Promise<void>;
 
@@ -143,6 +156,12 @@ export abstract class JobQueue {
     schedule: Schedule,
     payload: QueuePayloads[Q],
   ): Promise<void>;
+
+  /** Ids of the queue's job schedulers, whoever registered them (on Redis: every boot's). */
+  abstract schedulerIds(queue: QueueName): Promise<string[]>;
+
+  /** Removes the scheduler `schedulerId` and the next job it had planned; unknown ids are fine. */
+  abstract unschedule(queue: QueueName, schedulerId: string): Promise<void>;
 
   /** Resolves when producers can reach the queue backend; the readiness check. */
   abstract ping(): Promise<void>;

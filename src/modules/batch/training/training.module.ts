@@ -4,10 +4,11 @@ import { PersistenceModule } from '../../persistence';
 import { BatchCoreModule } from '../batch-core.module';
 import { ClassifierTraining } from './classifier-training.service';
 import { TrainClassifierJob } from './train-classifier.job';
+import { TrainingPlanner } from './training-planner';
 
-/** The `train-classifier` batch job and the training service behind it. */
+/** The `train-classifier` batch job, the training service behind it, and its planner. */
 @Module({
   imports: [ModelModule, BatchCoreModule, PersistenceModule],
-  providers: [ClassifierTraining, TrainClassifierJob],
+  providers: [ClassifierTraining, TrainClassifierJob, TrainingPlanner],
 })
 export class TrainingModule {}

@@ -1,10 +1,21 @@
 import { NoRequestBody } from '../../../common/http/no-request-body.decorator';
-import { Body, Controller, Get, HttpCode, HttpStatus, Param, Post, Req } from '@nestjs/common';
+import {
+  Body,
+  Controller,
+  Get,
+  HttpCode,
+  HttpStatus,
+  Param,
+  Post,
+  Query,
+  Req,
+} from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiBody,
   ApiConsumes,
   ApiCreatedResponse,
+  ApiExtraModels,
   ApiOkResponse,
   ApiOperation,
   ApiSecurity,
@@ -14,7 +25,7 @@ import type { FastifyRequest } from 'fastify';
 import { AppConfig } from '../../../config';
 import { RequireScopes, RateLimit } from '../../gateway';
 import { ModelRegistry } from '../model-registry';
-import type { ModelKind } from '../../persistence';
+import { type ModelKind, TrainingRunRepository } from '../../persistence';
 import { MAX_DESCRIPTION_LENGTH, MAX_TASK_LENGTH, receiveArtifactForm } from './artifact-form';
 import { CreateModelDto } from './dto/create-model.dto';
 import {
@@ -24,7 +35,17 @@ import {
   ModelVersionResource,
   PromotionResource,
 } from './dto/model.resource';
-import { presentModel, presentPromotion, presentVersion } from './model-presenter';
+import {
+  LabelScoresResource,
+  ListTrainingRunsQuery,
+  TrainingRunListResource,
+} from './dto/training-run.resource';
+import {
+  presentModel,
+  presentPromotion,
+  presentTrainingRun,
+  presentVersion,
+} from './model-presenter';
 import { parseModelVersion } from './model-version-param';
 
 @ApiTags('models')
@@ -34,6 +55,7 @@ import { parseModelVersion } from './model-version-param';
 export class ModelsController {
   constructor(
     private readonly registry: ModelRegistry,
+    private readonly trainingRuns: TrainingRunRepository,
     private readonly config: AppConfig,
   ) {}
 
@@ -81,6 +103,29 @@ export class ModelsController {
   @ApiOkResponse({ type: ModelVersionListResource })
   async versions(@Param('name') name: string): Promise<ModelVersionListResource> {
     return { items: (await this.registry.listVersions(name)).map(presentVersion) };
+  }
+
+  @Get(':name/training-runs')
+  @RequireScopes('models:admin')
+  @RateLimit('reads')
+  @ApiOperation({
+    summary: "A trainable model's training runs, newest first, failed ones included",
+    description:
+      'Each `train-classifier` run of the model: its parameters, and once succeeded its ' +
+      'metrics (examples per label, loss per epoch, validation accuracy, per-label ' +
+      "precision/recall/F1, confusion matrix, the promotion gate's decision, duration) and " +
+      'the version it made. 404 `model_not_found` for an unknown model.',
+  })
+  @ApiExtraModels(LabelScoresResource)
+  @ApiOkResponse({ type: TrainingRunListResource })
+  async trainingRunList(
+    @Param('name') name: string,
+    @Query() query: ListTrainingRunsQuery,
+  ): Promise<TrainingRunListResource> {
+    const versions = await this.registry.listVersions(name);
+    const numbers = new Map(versions.map((version) => [version.id, version.version]));
+    const runs = await this.trainingRuns.listForModel(name, query.limit ?? 20);
+    return { items: runs.map((run) => presentTrainingRun(run, numbers)) };
   }
 
   @Post(':name/versions')

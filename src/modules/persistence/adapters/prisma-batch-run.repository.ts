@@ -79,12 +79,35 @@ export class PrismaBatchRunRepository extends BatchRunRepository {
     return this.db.prisma.$transaction(async (tx) => {
       const [row] = await tx.batchRun.updateManyAndReturn({
         where: { id, status: UNFINISHED },
-        data: { status: 'running' },
+        data: { status: 'running', starts: { increment: 1 } },
       });
       if (!row) return null;
       if (row.startedAt) return toRecord(row);
       return toRecord(await tx.batchRun.update({ where: { id }, data: { startedAt: new Date() } }));
     });
+  }
+
+  async claimUnfinished(before: Date, limit: number): Promise<BatchRunRecord[]> {
+    const unchecked = {
+      status: UNFINISHED,
+      OR: [{ checkedAt: null }, { checkedAt: { lt: before } }],
+    };
+    const candidates = await this.runs.findMany({
+      where: { ...unchecked, createdAt: { lt: before } },
+      orderBy: [{ createdAt: 'asc' }, { id: 'asc' }],
+      take: limit,
+      select: { id: true },
+    });
+    const claimed: BatchRunRecord[] = [];
+    for (const { id } of candidates) {
+      // Another caller that claimed it first has moved `checkedAt` past `before`.
+      const [row] = await this.runs.updateManyAndReturn({
+        where: { id, ...unchecked },
+        data: { checkedAt: new Date() },
+      });
+      if (row) claimed.push(toRecord(row));
+    }
+    return claimed;
   }
 
   async setProgress(
@@ -148,7 +171,7 @@ export class PrismaBatchRunRepository extends BatchRunRepository {
   ): Promise<BatchChunkRecord | null> {
     const [row] = await this.db.prisma.batchRunChunk.updateManyAndReturn({
       where: { runId, index, completed: false },
-      data: { lease, worker, updatedAt: new Date() },
+      data: { lease, worker, startsSinceCheckpoint: { increment: 1 }, updatedAt: new Date() },
     });
     return row ? toChunkRecord(row) : null;
   }
@@ -166,6 +189,7 @@ export class PrismaBatchRunRepository extends BatchRunRepository {
           cursor: checkpoint.cursor as Prisma.InputJsonValue | undefined,
           done: { increment: checkpoint.done },
           completed: checkpoint.completed ?? false,
+          startsSinceCheckpoint: 0,
           updatedAt: new Date(),
         },
       });
@@ -224,6 +248,7 @@ function toRecord(row: BatchRunRow): BatchRunRecord {
     createdAt: row.createdAt,
     startedAt: row.startedAt,
     finishedAt: row.finishedAt,
+    starts: row.starts,
   };
 }
 
@@ -235,6 +260,7 @@ function toChunkRecord(row: {
   completed: boolean;
   done: number;
   worker: string | null;
+  startsSinceCheckpoint: number;
 }): BatchChunkRecord {
   return {
     runId: row.runId,
@@ -244,5 +270,6 @@ function toChunkRecord(row: {
     completed: row.completed,
     done: row.done,
     worker: row.worker,
+    startsSinceCheckpoint: row.startsSinceCheckpoint,
   };
 }

@@ -2,7 +2,7 @@ import { Injectable } from '@nestjs/common';
 import type { Prisma } from '../../../generated/prisma/client';
 import { DatabaseClient } from '../database/database-client';
 import type { ImageRecord } from '../domain/image';
-import { LabelAssignment, LabelledExample, LabelRepository } from '../domain/label';
+import { LabelAssignment, LabelledExample, LabelRepository, LabelSummary } from '../domain/label';
 import { isUuid } from './ids';
 import { vectorOf } from './prisma-embedding.repository';
 import { toImageRecord } from './prisma-image.repository';
@@ -46,9 +46,25 @@ export class PrismaLabelRepository extends LabelRepository {
     return new Set(found.map(({ id }) => id));
   }
 
+  async summarize(labels: string[]): Promise<LabelSummary> {
+    const groups = await this.db.prisma.image.groupBy({
+      by: ['label'],
+      where: { label: labelled(labels) },
+      _count: { _all: true },
+      _max: { labeledAt: true },
+    });
+    const summary: LabelSummary = { examplesPerLabel: {}, lastLabeledAt: null };
+    for (const group of groups) {
+      summary.examplesPerLabel[group.label!] = group._count._all;
+      const at = group._max.labeledAt;
+      if (at && (!summary.lastLabeledAt || at > summary.lastLabeledAt)) summary.lastLabeledAt = at;
+    }
+    return summary;
+  }
+
   async findExamples(labels: string[], embeddingModel: string): Promise<LabelledExample[]> {
     const rows = await this.db.prisma.image.findMany({
-      where: { label: labels.length > 0 ? { in: labels } : { not: null } },
+      where: { label: labelled(labels) },
       select: {
         id: true,
         label: true,
@@ -69,6 +85,11 @@ export class PrismaLabelRepository extends LabelRepository {
       };
     });
   }
+}
+
+/** Images labelled with one of `labels`; with any label when empty. */
+function labelled(labels: string[]): Prisma.StringNullableFilter {
+  return labels.length > 0 ? { in: labels } : { not: null };
 }
 
 /** The images among `ids` whose label is not `label` yet: only they change. */

@@ -24,6 +24,8 @@ export interface BatchRunRecord {
   createdAt: Date;
   startedAt: Date | null;
   finishedAt: Date | null;
+  /** Starts of the run's own step (`markRunning`), retries and recoveries included. */
+  starts: number;
 }
 
 export interface NewBatchRun {
@@ -44,6 +46,11 @@ export interface BatchChunkRecord {
   completed: boolean;
   done: number;
   worker: string | null;
+  /**
+   * Starts of the chunk (`leaseChunk`, retries and recoveries included) since it last
+   * committed a checkpoint: how often in a row it got nowhere.
+   */
+  startsSinceCheckpoint: number;
 }
 
 /** What one chunk attempt commits at once: how far it got and what it counted since. */
@@ -85,8 +92,18 @@ export abstract class BatchRunRepository {
   /** Newest first. */
   abstract list(query: BatchRunQuery): Promise<Page<BatchRunRecord>>;
 
-  /** `queued` or `running` -> `running` (first start stamps `startedAt`); null when finished. */
+  /**
+   * `queued` or `running` -> `running` (first start stamps `startedAt`), counting the start in
+   * `starts`; null when finished.
+   */
   abstract markRunning(id: string): Promise<BatchRunRecord | null>;
+
+  /**
+   * Unfinished runs created before `before` and not checked since then, oldest first, each
+   * stamped checked now by a compare-and-set: concurrent callers get disjoint runs, and a run
+   * is handed out again only once `before` has passed its stamp.
+   */
+  abstract claimUnfinished(before: Date, limit: number): Promise<BatchRunRecord[]>;
 
   /** Absolute progress of a run that does its work itself. */
   abstract setProgress(
@@ -110,8 +127,9 @@ export abstract class BatchRunRepository {
   abstract chunkCount(id: string): Promise<number>;
 
   /**
-   * Gives the chunk to a new attempt (`lease`), taking it from any earlier attempt; null when
-   * the chunk is already completed or does not exist.
+   * Gives the chunk to a new attempt (`lease`), taking it from any earlier attempt and
+   * counting the start in `startsSinceCheckpoint`; null when the chunk is already completed or
+   * does not exist.
    */
   abstract leaseChunk(
     runId: string,
@@ -122,7 +140,8 @@ export abstract class BatchRunRepository {
 
   /**
    * Commits a checkpoint of the attempt holding `lease`, adding its counts to the run in the
-   * same transaction. False (nothing written) when another attempt holds the chunk now.
+   * same transaction (and setting `startsSinceCheckpoint` back to 0). False (nothing written)
+   * when another attempt holds the chunk now.
    */
   abstract checkpoint(
     runId: string,

@@ -17,6 +17,14 @@ export interface LabelledExample {
   embedding: Float32Array | null;
 }
 
+/** The labelled images of some labels, as a scheduled training looks at them. */
+export interface LabelSummary {
+  /** Images per label (labels without any are absent). */
+  examplesPerLabel: Record<string, number>;
+  /** When the last of those images was labelled; null when there are none. */
+  lastLabeledAt: Date | null;
+}
+
 /**
  * The labels users give images back (ground truth), and the labelled examples training reads.
  * Setting a label a second time to the same value changes nothing (`labeledAt` stays), so
@@ -44,4 +52,7 @@ export abstract class LabelRepository {
    * first, with its `embeddingModel` vector when there is one.
    */
   abstract findExamples(labels: string[], embeddingModel: string): Promise<LabelledExample[]>;
+
+  /** Counts the images labelled with one of `labels` (any label when empty), per label. */
+  abstract summarize(labels: string[]): Promise<LabelSummary>;
 }
