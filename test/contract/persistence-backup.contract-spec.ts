@@ -9,6 +9,9 @@ import {
 import { openSqlSession } from '../../src/modules/persistence/database/sql-session';
 import { DatabaseKind, throwawayDatabase, ThrowawayDatabase } from '../support/databases';
 
+// PGlite migrates and restores on the test's thread: half a minute under load on 2 cores.
+jest.setTimeout(180_000);
+
 const USER = '01900000-0000-7000-8000-000000000001';
 const IMAGE = '01900000-0000-7000-8000-000000000002';
 const MODEL = '01900000-0000-7000-8000-000000000003';
