@@ -4,7 +4,8 @@ import { createApp } from './app.factory';
 import { CliUsageError, parseCliArgs } from './cli/cli-args';
 import { createApiKeyCommand } from './cli/create-api-key.command';
 import { AppConfig, ConfigError, loadConfig } from './config';
-import { runMigrations } from './modules/persistence';
+import { BackupError, createBackup, restoreBackup } from './modules/backup';
+import { DatabaseBackupError, runMigrations } from './modules/persistence';
 import { closeOnSignals } from './shutdown';
 
 async function serve(config: AppConfig): Promise<void> {
@@ -31,13 +32,38 @@ async function main(argv: string[]): Promise<void> {
     case 'keys create':
       process.stdout.write(`${await createApiKeyCommand(config, args)}\n`);
       return;
+    case 'backup': {
+      const manifest = await createBackup(config, args.dir, print);
+      print(`Backup ${manifest.id} written to ${args.dir}`);
+      return;
+    }
+    case 'restore': {
+      const outcome = await restoreBackup(config, args.dir, print);
+      print(
+        outcome === 'restored'
+          ? `Restored the backup in ${args.dir}`
+          : `The backup in ${args.dir} was restored here already; nothing to do`,
+      );
+      return;
+    }
   }
 }
 
+function print(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+/** Errors whose message says all an operator needs: printed without a stack. */
+function isOperatorError(error: unknown): boolean {
+  return [ConfigError, CliUsageError, BackupError, DatabaseBackupError].some(
+    (kind) => error instanceof kind,
+  );
+}
+
 main(process.argv.slice(2)).catch((error: unknown) => {
-  const known = error instanceof ConfigError || error instanceof CliUsageError;
+  const known = isOperatorError(error);
   process.stderr.write(
     `vireo: ${known ? (error as Error).message : ((error as Error)?.stack ?? String(error))}\n`,
   );
-  process.exit(known ? 2 : 1);
+  process.exit(error instanceof ConfigError || error instanceof CliUsageError ? 2 : 1);
 });

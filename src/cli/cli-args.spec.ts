@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { CliUsageError, parseCliArgs } from './cli-args';
 
 describe('parseCliArgs', () => {
@@ -29,11 +30,26 @@ describe('parseCliArgs', () => {
     });
   });
 
+  it('takes backup --out and restore --from as absolute directories', () => {
+    expect(parseCliArgs(['backup', '--out', '/var/backups/vireo'])).toEqual({
+      command: 'backup',
+      role: undefined,
+      dir: '/var/backups/vireo',
+    });
+    expect(parseCliArgs(['restore', '--from', 'nightly'])).toEqual({
+      command: 'restore',
+      role: undefined,
+      dir: resolve('nightly'),
+    });
+  });
+
   it.each([
     [['frobnicate']],
     [['--colour', 'red']],
     [['serve', 'extra']],
     [['keys', 'create', '--owner', 'x']],
+    [['backup']],
+    [['restore', '--out', 'x']],
   ])('refuses %j', (argv) => {
     expect(() => parseCliArgs(argv)).toThrow(CliUsageError);
   });

@@ -1,14 +1,16 @@
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 
 export type CliArgs =
   | { command: 'serve'; role?: string }
   | { command: 'migrate'; role?: string }
-  | { command: 'keys create'; role?: string; owner: string; scopes: string[]; name: string };
+  | { command: 'keys create'; role?: string; owner: string; scopes: string[]; name: string }
+  | { command: 'backup' | 'restore'; role?: string; dir: string };
 
 export class CliUsageError extends Error {}
 
 const USAGE =
-  'usage: main.js [serve] [--role web|worker|scheduler|all] | migrate | keys create --owner <email|id> --scopes <a,b> [--name <name>]';
+  'usage: main.js [serve] [--role web|worker|scheduler|all] | migrate | keys create --owner <email|id> --scopes <a,b> [--name <name>] | backup --out <dir> | restore --from <dir>';
 
 /** `--role` wins over `ROLE`. */
 export function parseCliArgs(argv: string[]): CliArgs {
@@ -21,6 +23,8 @@ export function parseCliArgs(argv: string[]): CliArgs {
         owner: { type: 'string' },
         scopes: { type: 'string' },
         name: { type: 'string' },
+        out: { type: 'string' },
+        from: { type: 'string' },
       },
       allowPositionals: true,
     });
@@ -46,6 +50,12 @@ export function parseCliArgs(argv: string[]): CliArgs {
           .filter(Boolean),
         name: values.name ?? 'cli',
       };
+    case 'backup':
+      if (!values.out) throw new CliUsageError(`backup needs --out <dir>; ${USAGE}`);
+      return { command, role: values.role, dir: resolve(values.out) };
+    case 'restore':
+      if (!values.from) throw new CliUsageError(`restore needs --from <dir>; ${USAGE}`);
+      return { command, role: values.role, dir: resolve(values.from) };
     default:
       throw new CliUsageError(`Unknown command "${command}"; ${USAGE}`);
   }

@@ -107,6 +107,7 @@ export class LocalDiskStorage extends ObjectStorage {
       contentType: sidecar?.contentType ?? 'application/octet-stream',
       etag: sidecar ? etagOf(sidecar.sha256) : `"${file.size}-${file.mtimeMs}"`,
       lastModified: file.mtime,
+      sha256: sidecar?.sha256,
     };
   }
 

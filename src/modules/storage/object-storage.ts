@@ -23,6 +23,8 @@ export interface ObjectSummary {
   size: number;
   etag: string;
   lastModified: Date;
+  /** Hex SHA-256 recorded when the object was stored (local disk); S3 keeps only its ETag. */
+  sha256?: string;
 }
 
 export interface ObjectStat extends ObjectSummary {

@@ -2,9 +2,8 @@ import { DynamicModule, Global, Inject, Module, OnModuleInit } from '@nestjs/com
 import { AppConfig, SigningSecret } from '../../config';
 import { ReadinessRegistry } from '../health/readiness.registry';
 import { PersistenceModule } from '../persistence';
-import { LocalDiskStorage } from './local-disk.storage';
-import { MinioStorage } from './minio.storage';
 import { ObjectStorage } from './object-storage';
+import { createObjectStorage } from './object-storage-factory';
 import { SignedObjectController } from './signed-object.controller';
 import { SignedPutAdmission } from './signed-put-admission';
 import { UrlSigner } from './url-signer';
@@ -41,10 +40,7 @@ export class StorageModule {
         {
           provide: ObjectStorage,
           inject: [UrlSigner],
-          useFactory: (signer: UrlSigner): ObjectStorage =>
-            config.storage.kind === 's3'
-              ? new MinioStorage(config.storage)
-              : new LocalDiskStorage(config.storage.root, signer, config.http.publicUrl),
+          useFactory: (signer: UrlSigner) => createObjectStorage(config, () => signer),
         },
         StorageReadiness,
         SignedPutAdmission,

@@ -1,8 +1,8 @@
 import type { DatabaseConfig } from '../../../config';
 import { loadMigrations, Migration, MIGRATIONS_DIR } from '../migrations/migration-files';
 import { MigrationRunner } from '../migrations/migration-runner';
-import { openPgConnection, pgliteConnection } from '../migrations/sql-connection';
-import { openPgliteStore } from './pglite-store';
+import { openPgConnection } from '../migrations/sql-connection';
+import { openSqlSession } from './sql-session';
 
 /**
  * Applies pending migrations and disconnects (the `migrate` command). Safe to run while other
@@ -14,12 +14,11 @@ export async function runMigrations(
   migrationsDir = MIGRATIONS_DIR,
 ): Promise<string[]> {
   const migrations = await loadMigrations(migrationsDir);
-  if (database.kind === 'postgres') return migratePostgres(database.url, migrations);
-  const store = await openPgliteStore(database.dir);
+  const session = await openSqlSession(database, 'vireo-migrate');
   try {
-    return await new MigrationRunner(pgliteConnection(store.pglite), migrations).run();
+    return await new MigrationRunner(session, migrations).run();
   } finally {
-    await store.close();
+    await session.close();
   }
 }
 

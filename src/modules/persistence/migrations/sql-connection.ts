@@ -23,11 +23,12 @@ export function pgliteConnection(pglite: PGlite): SqlConnection {
 /** A dedicated PostgreSQL session (advisory locks are held per session, so no pool). */
 export async function openPgConnection(
   url: string,
+  applicationName = 'vireo-migrate',
 ): Promise<SqlConnection & { close(): Promise<void> }> {
   const client = new Client({
     connectionString: url,
     connectionTimeoutMillis: PG_CONNECT_TIMEOUT_MS,
-    application_name: 'vireo-migrate',
+    application_name: applicationName,
   });
   // Without a listener, a dropped connection would crash the process instead of failing the query.
   client.on('error', () => undefined);
