@@ -18,13 +18,8 @@ module.exports = {
       displayName: 'contract',
       testMatch: ['<rootDir>/test/contract/**/*.contract-spec.ts'],
     },
-    // The booted application over HTTP (supertest).
-    // The outage suite (test/faults/) runs apart: `npm run test:faults` (jest.faults.config.js).
-    {
-      ...common,
-      displayName: 'e2e',
-      testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
-      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/faults/'],
-    },
+    // The booted application over HTTP (supertest), and the built binary as separate
+    // processes, the outage suite (test/faults/) among them.
+    { ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'] },
   ],
 };

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
-# System tools the test suite drives for real: nginx (load-balancer tests), Chromium (the web
-# console's browser tests, driven by puppeteer-core) and kubectl's kustomize (Kubernetes
-# manifests). nginx and Chromium are installed from Debian's packages when missing and we are
-# root; otherwise say what to install.
+# System tools the test suite drives for real: nginx (load-balancer tests and the outage suite),
+# redis-server and PostgreSQL's server binaries (the outage suite starts, kills and restarts its
+# own), Chromium (the web console's browser tests, driven by puppeteer-core) and kubectl's
+# kustomize (Kubernetes manifests). Debian packages are installed when missing and we are root;
+# otherwise say what to install.
 set -euo pipefail
 
 # Installs a Debian package when its binary is missing and we are root; otherwise says what to
@@ -12,24 +13,25 @@ ensure_debian_package() { # binary package purpose
   if [ -x "$binary" ]; then
     return 0
   fi
+  install_debian_package "$binary" "$package" "$purpose"
+}
+
+install_debian_package() { # what package purpose
+  local what=$1 package=$2 purpose=$3
   if [ "$(id -u)" != 0 ] || ! command -v apt-get >/dev/null; then
-    echo "The tests need $binary ($purpose): install it (Debian/Ubuntu: apt-get install $package)." >&2
+    echo "The tests need $what ($purpose): install it (Debian/Ubuntu: apt-get install $package)." >&2
     exit 1
   fi
   echo "Installing $package from Debian's packages (for $purpose)..."
   export DEBIAN_FRONTEND=noninteractive
+  # The binaries only: a policy-rc.d stops the package from starting a system service (nginx,
+  # redis-server, a PostgreSQL cluster).
+  printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
+  chmod +x /usr/sbin/policy-rc.d
+  trap 'rm -f /usr/sbin/policy-rc.d' EXIT
   apt-get install -y -q "$package" >/dev/null ||
     { apt-get update -q >/dev/null && apt-get install -y -q "$package" >/dev/null; }
-}
-
-ensure_nginx() {
-  if [ ! -x /usr/sbin/nginx ] && [ "$(id -u)" = 0 ]; then
-    # Install the binary only: a policy-rc.d stops the package from starting a system nginx.
-    printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
-    chmod +x /usr/sbin/policy-rc.d
-    trap 'rm -f /usr/sbin/policy-rc.d' EXIT
-  fi
-  ensure_debian_package /usr/sbin/nginx nginx-light "the load-balancer tests"
+  rm -f /usr/sbin/policy-rc.d
 }
 
 # Debian's kubernetes-client (1.20) bundles kustomize 2, which knows neither components nor
@@ -42,7 +44,17 @@ ensure_kustomize() {
   exit 1
 }
 
-ensure_nginx
+# test/faults runs initdb and pg_ctl of the newest version under /usr/lib/postgresql.
+ensure_postgres_server() {
+  if compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null; then
+    return 0
+  fi
+  install_debian_package "PostgreSQL's initdb" postgresql "the outage suite"
+}
+
+ensure_debian_package /usr/sbin/nginx nginx-light "the load-balancer tests and the outage suite"
+ensure_debian_package /usr/bin/redis-server redis-server "the outage suite"
+ensure_postgres_server
 # puppeteer-core never downloads a browser: the console's tests drive Debian's chromium.
 ensure_debian_package /usr/bin/chromium chromium "the web console's browser tests"
 ensure_kustomize

@@ -46,6 +46,8 @@ export async function testNginxConfig(path: string, dir: string): Promise<string
 
 export interface RunningNginx {
   stop: () => Promise<void>;
+  /** What nginx wrote to its error log (stderr) so far. */
+  errors: () => string;
 }
 
 /** Runs nginx in the foreground with the rendered config until `stop()`; resolves once it listens. */
@@ -64,6 +66,7 @@ export async function startNginx(upstreams: string[], listenPort: number): Promi
     return (await accepts(listenPort)) || undefined;
   });
   return {
+    errors: () => errors,
     stop: async () => {
       if (child.exitCode === null) {
         child.kill('SIGQUIT');

@@ -136,6 +136,15 @@ describe('DirectUploadService', () => {
     expect(images.rows).toEqual([]);
   });
 
+  it('keeps the stored bytes when the database went away while writing the row (it may have committed)', async () => {
+    const terminated = new Error('Connection terminated unexpectedly');
+    jest.spyOn(images, 'createUnlessDuplicate').mockRejectedValue(terminated);
+
+    await expect(service.upload(owner, formRequest(png))).rejects.toBe(terminated);
+
+    expect(storage.objects.size).toBe(1);
+  });
+
   it('refuses a request that is no multipart form before storing anything', async () => {
     const plain = { isMultipart: () => false } as unknown as FastifyRequest;
     await expect(service.upload(owner, plain)).rejects.toMatchObject({

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { randomUUID } from 'node:crypto';
+import { isDependencyOutage } from '../../common/http/dependency-outage';
 import { AppConfig } from '../../config';
 import { ImageRepository } from '../persistence';
 import { ObjectStorage } from '../storage/object-storage';
@@ -14,7 +15,8 @@ import { badUpload } from './upload-errors';
 /**
  * `POST /v1/images`: the bytes stream from the form straight to their final key (nothing is
  * held whole in memory), then the row is written in one statement that also settles
- * deduplication per owner; any failure after the bytes are stored removes them again.
+ * deduplication per owner; a failure after the bytes are stored removes them again, unless
+ * the database was unreachable (then the upload sweep does, once it is sure no row names them).
  */
 @Injectable()
 export class DirectUploadService {
@@ -42,7 +44,9 @@ export class DirectUploadService {
     try {
       return await this.register(ownerId, id, key, form);
     } catch (error) {
-      await discard();
+      // A database that went away may have committed the row before the answer was lost: the
+      // bytes stay, and the upload sweep removes them later if no row names them.
+      if (!isDependencyOutage(error)) await discard();
       throw error;
     }
   }

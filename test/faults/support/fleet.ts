@@ -6,6 +6,19 @@ import { freePort, startVireo, VireoProcess } from '../../support/vireo-process'
 
 export type Role = 'web' | 'worker' | 'scheduler';
 
+/** SHUTDOWN_TIMEOUT_MS (10 s) and then some: a process still running after it is SIGKILLed. */
+const STOP_GRACE_MS = 20_000;
+
+/** SIGTERM, then SIGKILL if the process outlives the grace: no child may keep jest alive. */
+async function stopWithin(process: VireoProcess, graceMs: number): Promise<void> {
+  const timer = setTimeout(() => process.child.kill('SIGKILL'), graceMs);
+  try {
+    await process.stop();
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export interface FleetMember {
   name: string;
   role: Role;
@@ -52,6 +65,18 @@ export class Fleet {
     }
   }
 
+  /** nginx's error log so far (upstreams it gave up on, connections it closed). */
+  nginxErrors(): string {
+    return this.nginx?.errors() ?? '';
+  }
+
+  /** The end of each process's log, to show why a process is not ready. */
+  logTails(chars = 1500): string {
+    return [...this.members.values()]
+      .map(({ name, process }) => `--- ${name}\n${process.output().slice(-chars)}`)
+      .join('\n');
+  }
+
   get(name: string): VireoProcess {
     const member = this.members.get(name);
     if (!member) throw new Error(`No process ${name}`);
@@ -76,7 +101,7 @@ export class Fleet {
     await Promise.all(
       [...this.members.values()].map(({ process }) => {
         this.killed.add(process);
-        return process.stop();
+        return stopWithin(process, STOP_GRACE_MS);
       }),
     );
     await rm(this.dataDir, { recursive: true, force: true });

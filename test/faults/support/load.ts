@@ -15,6 +15,8 @@ export interface Answer {
   /** 503 with Retry-After and the error envelope: the answer an outage may give. */
   unavailable: boolean;
   error?: string;
+  /** When the request was sent (ms since the epoch), to place it against a fault. */
+  at: number;
 }
 
 export interface Tally {
@@ -61,6 +63,18 @@ export class Load {
   async stop(): Promise<void> {
     this.running = false;
     await Promise.all(this.loops);
+  }
+
+  /** How many requests of `kind` sent at or after `since` (ms since the epoch) answered 2xx. */
+  succeededSince(kind: RequestKind, since = 0): number {
+    return this.answers.filter(
+      (a) => a.kind === kind && a.at >= since && a.status >= 200 && a.status < 300,
+    ).length;
+  }
+
+  /** How many requests sent at or after `since` got any answer (or none in time). */
+  answeredSince(since: number): number {
+    return this.answers.filter((a) => a.at >= since).length;
   }
 
   /** Answers since `from` (an index into `answers`), summed up. */
@@ -137,40 +151,59 @@ export class Load {
   }
 
   /**
-   * Opens the event stream of a recently accepted image and reads it for a moment. A refused
-   * stream answers the JSON error envelope, judged like every other answer.
+   * Opens the event stream of a recently accepted image and reads it until its first `state`
+   * event, then a moment longer. A refused stream answers the JSON error envelope, judged like
+   * every other answer; a stream that opens but sends no `state` within the timeout is a hang.
    */
   private async events(): Promise<void> {
     const id = [...this.accepted].at(-1);
     if (!id) return;
     const abort = new AbortController();
     const timeout = setTimeout(() => abort.abort(), this.timeoutMs);
+    const at = Date.now();
     const started = performance.now();
     try {
       const res = await fetch(`${this.baseUrl}/v1/images/${id}/events`, {
         headers: { accept: 'text/event-stream', 'x-api-key': this.apiKey },
         signal: abort.signal,
       });
-      clearTimeout(timeout);
-      const ms = performance.now() - started;
       if (res.status !== 200) {
-        this.record(answerOf('events', res, await res.text(), ms).answer);
+        const text = await res.text();
+        this.record(answerOf('events', res, text, performance.now() - started, at).answer);
         return;
       }
-      this.record({ kind: 'events', status: 200, ms, unavailable: false });
-      const reading = res.arrayBuffer().catch(() => undefined);
-      await Promise.race([reading, sleep(2_000)]);
-      abort.abort();
+      const stream = res.body!.getReader();
+      const decoder = new TextDecoder();
+      let received = '';
+      while (!/^event: ?state$/m.test(received)) {
+        const { done, value } = await stream.read();
+        if (done) throw new Error(`The stream ended without a state event: ${received}`);
+        received += decoder.decode(value, { stream: true });
+      }
+      this.record({
+        kind: 'events',
+        status: 200,
+        ms: performance.now() - started,
+        unavailable: false,
+        at,
+      });
+      // Stays connected a moment, as a client watching the image would.
+      const rest = (async () => {
+        while (!(await stream.read()).done);
+      })().catch(() => undefined);
+      await Promise.race([rest, sleep(2_000)]);
     } catch (error) {
       this.record({
         kind: 'events',
         status: 0,
         ms: performance.now() - started,
         unavailable: false,
-        error: (error as Error).message,
+        error: describeFailure(error),
+        at,
       });
     } finally {
       clearTimeout(timeout);
+      abort.abort();
     }
   }
 
@@ -179,6 +212,7 @@ export class Load {
     path: string,
     init: RequestInit,
   ): Promise<{ ok: boolean; body?: Record<string, unknown> }> {
+    const at = Date.now();
     const started = performance.now();
     try {
       const res = await fetch(`${this.baseUrl}${path}`, {
@@ -187,7 +221,7 @@ export class Load {
         signal: AbortSignal.timeout(this.timeoutMs),
       });
       const text = await res.text();
-      const { answer, body } = answerOf(kind, res, text, performance.now() - started);
+      const { answer, body } = answerOf(kind, res, text, performance.now() - started, at);
       this.record(answer);
       return { ok: res.ok, body };
     } catch (error) {
@@ -196,7 +230,8 @@ export class Load {
         status: 0,
         ms: performance.now() - started,
         unavailable: false,
-        error: (error as Error).message,
+        error: describeFailure(error),
+        at,
       });
       return { ok: false };
     }
@@ -213,6 +248,7 @@ function answerOf(
   res: Response,
   text: string,
   ms: number,
+  at: number,
 ): { answer: Answer; body?: Record<string, unknown> } {
   let body: Record<string, unknown> | undefined;
   try {
@@ -233,6 +269,20 @@ function answerOf(
       unavailable:
         res.status === 503 && retryAfter !== undefined && !!error?.code && !!error.requestId,
       error: error?.message ?? (res.ok ? undefined : text.slice(0, 200)),
+      at,
     },
   };
+}
+
+/**
+ * fetch says only "fetch failed"; undici's reason (a reset, a socket closed before the
+ * answer, a refused connection) is in `cause`, sometimes one level further down.
+ */
+function describeFailure(error: unknown): string {
+  const reasons: string[] = [];
+  for (let cause = error as Error | undefined; cause; cause = cause.cause as Error | undefined) {
+    const code = (cause as { code?: string }).code;
+    reasons.push(code ? `${cause.message} (${code})` : cause.message);
+  }
+  return reasons.join(' <- ');
 }

@@ -16,6 +16,15 @@ async function statusOf(url: string): Promise<number> {
   }
 }
 
+async function bodyOf(url: string): Promise<string> {
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(5_000) });
+    return `${url} ${res.status} ${await res.text()}`;
+  } catch (error) {
+    return `${url} ${(error as Error).message}`;
+  }
+}
+
 /** Polls liveness and readiness of each process until `stop()`; keeps every answer. */
 export class HealthProbes {
   readonly records: ProbeRecord[];
@@ -41,6 +50,11 @@ export class HealthProbes {
     })();
   }
 
+  /** Whether every process named has answered readiness with 503 at least once. */
+  sawUnready(names: string[]): boolean {
+    return names.every((name) => this.records.find((r) => r.name === name)?.ready.includes(503));
+  }
+
   async stop(): Promise<ProbeRecord[]> {
     this.running = false;
     await this.loop;
@@ -48,14 +62,20 @@ export class HealthProbes {
   }
 }
 
-/** Seconds until every process answers readiness 200, polled from now. */
-export async function secondsUntilReady(urls: string[], timeoutMs = 90_000): Promise<number> {
+/** Seconds from `since` (ms since the epoch) until every process answers readiness 200. */
+export async function secondsUntilReady(
+  urls: string[],
+  since: number,
+  timeoutMs = 90_000,
+): Promise<number> {
   const started = Date.now();
   for (;;) {
     const statuses = await Promise.all(urls.map((url) => statusOf(`${url}/health/ready`)));
-    if (statuses.every((status) => status === 200)) return (Date.now() - started) / 1000;
+    if (statuses.every((status) => status === 200)) return (Date.now() - since) / 1000;
     if (Date.now() - started > timeoutMs) {
-      throw new Error(`Not ready within ${timeoutMs} ms: ${statuses.join(', ')}`);
+      // Readiness names the checks that failed.
+      const answers = await Promise.all(urls.map((url) => bodyOf(`${url}/health/ready`)));
+      throw new Error(`Not ready within ${timeoutMs} ms:\n${answers.join('\n')}`);
     }
     await sleep(250);
   }

@@ -1,7 +1,8 @@
-import { Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
+import { HttpStatus, Injectable, OnModuleDestroy, OnModuleInit } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { createSession, Session } from 'better-sse';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { AppError } from '../../../common/app-error';
 import { AppConfig } from '../../../config';
 import { ImageRecord, ImageRepository, PredictionRepository } from '../../persistence';
 import { RealtimeMetrics } from '../realtime-metrics';
@@ -46,9 +47,23 @@ export class ImageEventStreams implements OnModuleInit, OnModuleDestroy {
     this.endAll();
   }
 
-  /** Streams `image` (already checked to be the caller's) to the client. */
+  /**
+   * Streams `image` (already checked to be the caller's) to the client. Its first state is read
+   * before the stream opens: once the reply is hijacked no error can answer any more, so a
+   * database outage then would leave an open stream that never says anything.
+   */
   async stream(image: ImageRecord, request: FastifyRequest, reply: FastifyReply): Promise<void> {
     const heartbeatMs = this.config.realtime.sseHeartbeatMs;
+    const stream = new ImageStream(image.id, () => this.snapshotOf(image.id));
+    const stopListening = this.events.listen(image.id, (event) => stream.receive(event));
+    const first = await this.snapshotOf(image.id).catch((error: unknown) => {
+      stopListening();
+      throw error;
+    });
+    if (!first) {
+      stopListening();
+      throw imageNotFound();
+    }
     reply.hijack();
     const session = await createSession(request.raw, reply.raw, {
       keepAlive: heartbeatMs,
@@ -56,8 +71,6 @@ export class ImageEventStreams implements OnModuleInit, OnModuleDestroy {
       trustClientEventId: false,
       headers: { ...headersOf(reply), 'x-accel-buffering': 'no' },
     });
-    const stream = new ImageStream(image.id, session, () => this.snapshotOf(image.id));
-    const stopListening = this.events.listen(image.id, (event) => stream.receive(event));
     const resync = setInterval(() => void stream.catchUp(), heartbeatMs);
     const end = () => reply.raw.end();
     this.open.add(end);
@@ -68,8 +81,7 @@ export class ImageEventStreams implements OnModuleInit, OnModuleDestroy {
       this.open.delete(end);
       this.metrics.sseClients.dec();
     });
-    stream.onEnd(end);
-    await stream.start();
+    stream.start(session, first, end);
   }
 
   private async snapshotOf(id: string) {
@@ -88,25 +100,21 @@ type Snapshot = Awaited<ReturnType<ImageEventStreams['snapshotOf']>>;
 /** One client's stream of one image. */
 class ImageStream {
   private readonly sentPredictions = new Set<string>();
+  /** Events that arrived before the stream opened. */
   private buffered: ImageEvent[] | null = [];
   private ended = false;
+  private session?: Session;
   private end: () => void = () => undefined;
 
   constructor(
     private readonly imageId: string,
-    private readonly session: Session,
     private readonly read: () => Promise<Snapshot>,
   ) {}
 
-  onEnd(end: () => void): void {
+  /** The state read before opening, then whatever arrived since. */
+  start(session: Session, { image, predictions }: NonNullable<Snapshot>, end: () => void): void {
+    this.session = session;
     this.end = end;
-  }
-
-  /** The current state, then whatever arrived while it was read. */
-  async start(): Promise<void> {
-    const snapshot = await this.read();
-    if (!snapshot) return this.finish();
-    const { image, predictions } = snapshot;
     for (const prediction of predictions)
       this.sentPredictions.add(keyOf(prediction.modelName, prediction.modelVersion));
     this.send(imageSnapshot(image, predictions), 'state');
@@ -151,13 +159,17 @@ class ImageStream {
   }
 
   private send(data: unknown, event: string): void {
-    if (this.session.isConnected) this.session.push(data, event);
+    if (this.session?.isConnected) this.session.push(data, event);
   }
 
   private finish(): void {
     this.ended = true;
     this.end();
   }
+}
+
+export function imageNotFound(): AppError {
+  return new AppError(HttpStatus.NOT_FOUND, 'image_not_found', 'No such image');
 }
 
 function keyOf(model: string, version: number): string {

@@ -1,4 +1,4 @@
-import { Controller, Get, HttpStatus, Param, Req, Res } from '@nestjs/common';
+import { Controller, Get, Param, Req, Res } from '@nestjs/common';
 import {
   ApiBearerAuth,
   ApiOkResponse,
@@ -8,10 +8,9 @@ import {
   ApiTags,
 } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { AppError } from '../../../common/app-error';
 import { CurrentPrincipal, RequireScopes, type Principal, RateLimit } from '../../gateway';
 import { ImageRepository } from '../../persistence';
-import { ImageEventStreams } from './image-event-streams';
+import { ImageEventStreams, imageNotFound } from './image-event-streams';
 
 @ApiTags('images')
 @ApiBearerAuth()
@@ -45,7 +44,7 @@ export class ImageEventsController {
     @Res() reply: FastifyReply,
   ): Promise<void> {
     const image = await this.images.findByIdForOwner(id, principal.ownerId);
-    if (!image) throw new AppError(HttpStatus.NOT_FOUND, 'image_not_found', 'No such image');
+    if (!image) throw imageNotFound();
     await this.streams.stream(image, request, reply);
   }
 }

@@ -207,4 +207,16 @@ describe('ImagePipeline', () => {
     await expect(pipeline.process(job(2))).rejects.toThrow('model down');
     expect(image).toMatchObject({ status: 'failed', failureCode: 'processing_error' });
   });
+
+  it('leaves an image processing after the last attempt when its store was unreachable, for the reconciler', async () => {
+    const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:9000'), {
+      code: 'ECONNREFUSED',
+    });
+    jest.spyOn(storage, 'get').mockRejectedValue(refused);
+
+    await expect(pipeline.process(job(2))).rejects.toThrow('ECONNREFUSED');
+
+    expect(image.status).toBe('processing');
+    expect(announce).not.toHaveBeenCalled();
+  });
 });

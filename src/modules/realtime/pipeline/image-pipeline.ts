@@ -1,5 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { Readable } from 'node:stream';
+import { isDependencyOutage } from '../../../common/http/dependency-outage';
 import { DERIVATIVE_CONTENT_TYPE, derivativeKey } from '../../../common/images/derivative';
 import { AppConfig } from '../../../config';
 import { ImageModelAnalysis, ModelServer } from '../../model';
@@ -55,7 +56,9 @@ export class ImagePipeline {
     try {
       await this.run(image);
     } catch (error) {
-      const last = job.attempt >= this.config.queue.attempts;
+      // An unreachable store or database fails no image: after the last attempt it stays
+      // `processing`, and the reconciler retries its job until the dependency is back.
+      const last = job.attempt >= this.config.queue.attempts && !isDependencyOutage(error);
       if (last) await this.fail(image, 'processing_error', (error as Error).message);
       else this.metrics.jobs.inc({ outcome: 'retried' });
       throw error;
