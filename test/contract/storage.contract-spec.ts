@@ -159,6 +159,12 @@ describe.each(backends)('ObjectStorage on %s', (_name, open) => {
     expect(read.contentType).toBe('image/png');
     expect(await readAll(read.body)).toEqual(body);
     expect(await storage.stat('copy/source')).toMatchObject({ size: body.length });
+    // The copy is its own: replacing or deleting the source afterwards leaves it as it was.
+    await storage.put('copy/source', Readable.from([bytes('replaced')]), {
+      contentType: 'text/plain',
+    });
+    await storage.delete('copy/source');
+    expect(await readAll((await storage.get('copy/target')).body)).toEqual(body);
     const missing = await rejection(storage.copy('copy/none', 'copy/elsewhere'));
     expect(missing).toBeInstanceOf(ObjectNotFoundError);
     expect(await storage.stat('copy/elsewhere')).toBeNull();

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { constants, createReadStream } from 'node:fs';
 import {
   access,
+  link,
   mkdir,
   open,
   readdir,
@@ -82,8 +83,9 @@ export class LocalDiskStorage extends ObjectStorage {
     const sidecar = await readSidecar(source.meta);
     const temp = this.tempPath();
     try {
-      const file = await this.tempStream(temp);
-      await pipeline(createReadStream(source.data), file).catch((error: NodeJS.ErrnoException) => {
+      // A second name for the same bytes, not a copy of them: objects are never written in
+      // place (a new file is renamed over the old one), so neither name changes the other.
+      await inFolder(temp, () => link(source.data, temp)).catch((error: NodeJS.ErrnoException) => {
         throw error.code === 'ENOENT' ? new ObjectNotFoundError(sourceKey) : error;
       });
       if (sidecar) await this.writeSidecar(target.meta, sidecar);
