@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { copyEmptyPglite } from './support/databases';
-import { eventually } from './support/eventually';
+import { eventually, sleep } from './support/eventually';
 import { testImages } from './support/images';
 import { createTestDatabase, TestDatabase } from './support/postgres';
 import { deleteRedisKeys, testRedis } from './support/redis';
@@ -13,6 +13,11 @@ const ADMIN_API_KEY = 'vir_uploadkill_0123456789abcdefghijABCDEFGHIJ';
 const UPLOADS = 100;
 /** SIGKILL once this many uploads were answered 202: the rest are in flight. */
 const KILL_AFTER_ACCEPTED = 25;
+/**
+ * Upload i starts i x this late: rows of concurrent uploads are committed (and answered) in
+ * batches, so 100 uploads sent at once could all be answered before the kill lands.
+ */
+const STAGGER_MS = 20;
 /**
  * Boots, twice, on a machine other test suites load as well; the embedded restart also
  * replays PGlite's WAL (about 7 s for a killed data directory on an idle machine).
@@ -104,7 +109,8 @@ describe.each([
     const killed = vireo;
     let accepted = 0;
     const answered = Promise.all(
-      uploads.map(async (upload) => {
+      uploads.map(async (upload, i) => {
+        await sleep(i * STAGGER_MS);
         try {
           const res = await post(upload.bytes);
           upload.status = res.status;
