@@ -16,6 +16,7 @@ import {
   ImageRepository,
   LabelRepository,
   ModelRepository,
+  NewImage,
   PersistenceModule,
   PredictionRepository,
   RecordNotFoundError,
@@ -136,6 +137,52 @@ describe.each(DATABASE_KINDS)('persistence repositories (%s)', (kind: DatabaseKi
       await expect(duplicate).rejects.toMatchObject({ entity: 'image' });
       expect(await images.findBySha256ForOwner(owner, digest)).toEqual(first);
       expect(await images.findBySha256ForOwner(await newOwner(), digest)).toBeNull();
+    });
+
+    it('settles concurrent direct uploads each on its own: new, duplicate, or its own error', async () => {
+      const owner = await newOwner();
+      const upload = (sha256: string, extra: Partial<NewImage> = {}) =>
+        images.createUnlessDuplicate({
+          ownerId: owner,
+          storageKey: unique('originals/x'),
+          status: 'uploaded',
+          sha256,
+          ...extra,
+        });
+      const [known, fresh, twice, valid] = [sha(), sha(), sha(), sha()];
+      const stored = await upload(known);
+      // Issued together, so they share one insert statement (group commit).
+      const [created, again, firstOfTwo, secondOfTwo] = await Promise.allSettled([
+        upload(fresh, { label: 'cat' }),
+        upload(known),
+        upload(twice),
+        upload(twice),
+      ]);
+      expect(created).toMatchObject({
+        status: 'fulfilled',
+        value: { duplicate: false, image: { sha256: fresh, label: 'cat', status: 'uploaded' } },
+      });
+      expect(again).toMatchObject({
+        status: 'fulfilled',
+        value: { duplicate: true, image: { id: stored.image.id } },
+      });
+      const pair = [firstOfTwo, secondOfTwo].map((outcome) => {
+        if (outcome.status !== 'fulfilled') throw outcome.reason;
+        return outcome.value;
+      });
+      expect(pair.map((outcome) => outcome.duplicate).sort()).toEqual([false, true]);
+      expect(pair[0].image.id).toBe(pair[1].image.id);
+      // PostgreSQL stores no NUL in jsonb: that row fails, and only that row.
+      const [refused, accepted] = await Promise.allSettled([
+        upload(sha(), { metadata: { note: 'nul \u0000' } }),
+        upload(valid),
+      ]);
+      expect(refused.status).toBe('rejected');
+      expect(accepted).toMatchObject({ status: 'fulfilled', value: { duplicate: false } });
+      const listed = await images.findForOwner(owner, { limit: 10 });
+      expect(listed.items.map((image) => image.sha256).sort()).toEqual(
+        [known, fresh, twice, valid].sort(),
+      );
     });
 
     it('reports a digest collision on a transition as a duplicate', async () => {

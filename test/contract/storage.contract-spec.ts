@@ -1,7 +1,9 @@
-import { readdir } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { AppConfig, StorageConfig } from '../../src/config';
+import { LocalDiskStorage } from '../../src/modules/storage/local-disk.storage';
 import { MinioStorage, S3Config } from '../../src/modules/storage/minio.storage';
 import { ObjectNotFoundError, ObjectStorage } from '../../src/modules/storage/object-storage';
 import {
@@ -11,6 +13,7 @@ import {
   RangeNotSatisfiableError,
   SizeMismatchError,
 } from '../../src/modules/storage/storage-errors';
+import { UrlSigner } from '../../src/modules/storage/url-signer';
 import { bootApp, TestApp } from '../support/app';
 import { sleep } from '../support/eventually';
 import { sha256 } from '../support/hashing';
@@ -156,6 +159,12 @@ describe.each(backends)('ObjectStorage on %s', (_name, open) => {
     expect(read.contentType).toBe('image/png');
     expect(await readAll(read.body)).toEqual(body);
     expect(await storage.stat('copy/source')).toMatchObject({ size: body.length });
+    // The copy is its own: replacing or deleting the source afterwards leaves it as it was.
+    await storage.put('copy/source', Readable.from([bytes('replaced')]), {
+      contentType: 'text/plain',
+    });
+    await storage.delete('copy/source');
+    expect(await readAll((await storage.get('copy/target')).body)).toEqual(body);
     const missing = await rejection(storage.copy('copy/none', 'copy/elsewhere'));
     expect(missing).toBeInstanceOf(ObjectNotFoundError);
     expect(await storage.stat('copy/elsewhere')).toBeNull();
@@ -344,6 +353,35 @@ describe('signed app URLs (local disk)', () => {
     const response = await fetch(get.url).finally(() => jest.restoreAllMocks());
     expect(response.status).toBe(403);
     expect(await codeOf(response)).toBe('signed_url_expired');
+  });
+});
+
+describe('LocalDiskStorage folders', () => {
+  let root: string;
+  let storage: LocalDiskStorage;
+
+  beforeAll(async () => {
+    root = await mkdtemp(join(tmpdir(), 'vireo-local-disk-'));
+    storage = new LocalDiskStorage(root, new UrlSigner('folders-test-secret'), 'http://localhost');
+  });
+  afterAll(() => rm(root, { recursive: true, force: true }));
+
+  // Folders are made when a write finds them missing, not before each write.
+  it('puts and copies into folders that do not exist yet, or were removed meanwhile', async () => {
+    const put = (key: string, text: string) =>
+      storage.put(key, Readable.from([bytes(text)]), { contentType: 'text/plain' });
+    await put('originals/o/1', 'first');
+    await rm(join(root, '.tmp'), { recursive: true });
+    await rm(join(root, '.meta'), { recursive: true });
+    await rm(join(root, 'originals'), { recursive: true });
+    await put('originals/o/2', 'second');
+    await storage.copy('originals/o/2', 'copies/deep/er/2');
+    for (const key of ['originals/o/2', 'copies/deep/er/2']) {
+      const read = await storage.get(key);
+      expect(read.contentType).toBe('text/plain');
+      expect(await readAll(read.body)).toEqual(bytes('second'));
+    }
+    expect(await readdir(join(root, '.tmp'))).toEqual([]);
   });
 });
 

@@ -1,8 +1,19 @@
 import { randomUUID } from 'node:crypto';
-import { constants, createReadStream, createWriteStream } from 'node:fs';
-import { access, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { constants, createReadStream } from 'node:fs';
+import {
+  access,
+  link,
+  mkdir,
+  open,
+  readdir,
+  readFile,
+  rename,
+  rm,
+  stat,
+  writeFile,
+} from 'node:fs/promises';
 import { dirname, join, relative, sep } from 'node:path';
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { resolveRange } from './byte-range';
 import { HashingLimit } from './hashing-limit';
@@ -34,6 +45,8 @@ export const SIGNED_OBJECTS_PATH = '/v1/storage/objects';
  * Objects as files under `root` (`DATA_DIR/objects`): written to a temp file, then renamed into
  * place, so a reader never sees half an object. Content type and checksum live in a sidecar
  * under `.meta/`; valid keys never start a segment with a dot, so they cannot reach it.
+ * Folders are created when a write finds them missing, not before every write (the upload
+ * hot path: three `mkdir`s per object were ~3% of its CPU).
  */
 export class LocalDiskStorage extends ObjectStorage {
   constructor(
@@ -46,18 +59,19 @@ export class LocalDiskStorage extends ObjectStorage {
 
   async put(key: string, body: Readable, options: PutOptions): Promise<StoredObject> {
     const { data, meta } = this.paths(key);
-    const temp = await this.tempFile();
+    const temp = this.tempPath();
     const counted = new HashingLimit(options.maxBytes);
     try {
       // flush: the bytes are on disk before the put (and the upload request) succeeds.
-      await pipeline(body, counted, createWriteStream(temp, { flags: 'wx', flush: true }));
+      const file = await this.tempStream(temp);
+      await pipeline(body, counted, file);
       const sha256 = counted.digest();
       counted.assertExpected(options, sha256);
       await this.writeSidecar(meta, { contentType: options.contentType, sha256 });
-      await mkdir(dirname(data), { recursive: true });
-      await rename(temp, data);
+      await renameIntoFolder(temp, data);
       return { key, size: counted.size, sha256, etag: etagOf(sha256) };
     } catch (error) {
+      body.destroy();
       await rm(temp, { force: true });
       throw error;
     }
@@ -67,18 +81,16 @@ export class LocalDiskStorage extends ObjectStorage {
     const source = this.paths(sourceKey);
     const target = this.paths(targetKey);
     const sidecar = await readSidecar(source.meta);
-    const temp = await this.tempFile();
+    const temp = this.tempPath();
     try {
-      const from = createReadStream(source.data);
-      await pipeline(from, createWriteStream(temp, { flags: 'wx', flush: true })).catch(
-        (error: NodeJS.ErrnoException) => {
-          throw error.code === 'ENOENT' ? new ObjectNotFoundError(sourceKey) : error;
-        },
-      );
+      // A second name for the same bytes, not a copy of them: objects are never written in
+      // place (a new file is renamed over the old one), so neither name changes the other.
+      await inFolder(temp, () => link(source.data, temp)).catch((error: NodeJS.ErrnoException) => {
+        throw error.code === 'ENOENT' ? new ObjectNotFoundError(sourceKey) : error;
+      });
       if (sidecar) await this.writeSidecar(target.meta, sidecar);
       else await rm(target.meta, { force: true });
-      await mkdir(dirname(target.data), { recursive: true });
-      await rename(temp, target.data);
+      await renameIntoFolder(temp, target.data);
     } catch (error) {
       await rm(temp, { force: true });
       throw error;
@@ -186,10 +198,14 @@ export class LocalDiskStorage extends ObjectStorage {
   }
 
   /** A fresh path under `.tmp/`, renamed into place once its bytes are whole. */
-  private async tempFile(): Promise<string> {
-    const temp = join(this.root, '.tmp', randomUUID());
-    await mkdir(dirname(temp), { recursive: true });
-    return temp;
+  private tempPath(): string {
+    return join(this.root, '.tmp', randomUUID());
+  }
+
+  /** A new file at `temp`, synced to disk before it closes. */
+  private async tempStream(temp: string): Promise<Writable> {
+    const file = await inFolder(temp, () => open(temp, 'wx'));
+    return file.createWriteStream({ flush: true });
   }
 
   private paths(key: string): { data: string; meta: string } {
@@ -198,11 +214,26 @@ export class LocalDiskStorage extends ObjectStorage {
   }
 
   private async writeSidecar(path: string, sidecar: Sidecar): Promise<void> {
-    await mkdir(dirname(path), { recursive: true });
     const temp = `${path}.${randomUUID()}.tmp`;
-    await writeFile(temp, JSON.stringify(sidecar));
+    await inFolder(temp, () => writeFile(temp, JSON.stringify(sidecar)));
     await rename(temp, path);
   }
+}
+
+/** Runs `create`, which makes `path`; creates the folder of `path` only if it was missing. */
+async function inFolder<T>(path: string, create: () => Promise<T>): Promise<T> {
+  try {
+    return await create();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    await mkdir(dirname(path), { recursive: true });
+    return create();
+  }
+}
+
+/** Moves the file at `from` (which exists) to `to`, creating the folder of `to` if needed. */
+function renameIntoFolder(from: string, to: string): Promise<void> {
+  return inFolder(to, () => rename(from, to));
 }
 
 async function readSidecar(path: string): Promise<Sidecar | null> {

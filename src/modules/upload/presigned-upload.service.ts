@@ -104,14 +104,13 @@ export class PresignedUploadService {
   async complete(ownerId: string, id: string): Promise<UploadOutcome> {
     const deadline = Date.now() + COMPLETION_LEASE_MS;
     for (let pollMs = FIRST_POLL_MS; ; pollMs = Math.min(MAX_POLL_MS, pollMs * 2)) {
-      const settled = await this.settledOutcome(ownerId, id);
-      if (settled) return settled;
+      // Claim first: for a pending upload (the usual case) that is the only look-up.
       const claim = await this.images.claimCompletion(id, ownerId, COMPLETION_LEASE_MS);
-      const outcome =
-        claim &&
-        (await this.completeClaimed(claim).catch((error: unknown) =>
-          this.unlessSettledMeanwhile(ownerId, id, error),
-        ));
+      const outcome = claim
+        ? await this.completeClaimed(claim).catch((error: unknown) =>
+            this.unlessSettledMeanwhile(ownerId, id, error),
+          )
+        : await this.settledOutcome(ownerId, id);
       if (outcome) return outcome;
       if (Date.now() > deadline) throw completionInProgress();
       if (!claim) await sleep(pollMs);

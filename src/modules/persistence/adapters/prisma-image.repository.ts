@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
+import { GroupCommit } from '../../../common/batching/group-commit';
 import type { Image as ImageRow, Prisma } from '../../../generated/prisma/client';
 import { DatabaseClient } from '../database/database-client';
 import { DuplicateRecordError } from '../domain/errors';
@@ -23,9 +24,21 @@ const MAX_PAGE_SIZE = 500;
 /** A duplicate's winner can vanish between our two steps (deleted); then we look again. */
 const COMPLETE_ATTEMPTS = 3;
 const NO_CLAIM = { completionToken: null, completionExpiresAt: null };
+/**
+ * New images of concurrent uploads are inserted together: one statement at a time, carrying
+ * every row that arrived while the previous one ran (see `GroupCommit`).
+ */
+const INSERT_BATCHES = { maxInFlight: 1, maxBatch: 100 };
+
+type NewImageRow = Prisma.ImageCreateManyInput & { id: string };
 
 @Injectable()
 export class PrismaImageRepository extends ImageRepository {
+  private readonly inserts = new GroupCommit<NewImageRow, ImageRow | null>(
+    (rows) => this.insertUnlessConflicting(rows),
+    INSERT_BATCHES,
+  );
+
   constructor(private readonly db: DatabaseClient) {
     super();
   }
@@ -43,14 +56,13 @@ export class PrismaImageRepository extends ImageRepository {
 
   async createUnlessDuplicate(image: NewImage & { sha256: string }): Promise<CompletedUpload> {
     const ownerId_sha256 = { ownerId: image.ownerId, sha256: image.sha256 };
+    const row = { ...toImageCreate(image), id: image.id ?? randomUUID() };
     for (let attempt = 1; ; attempt++) {
-      // The upload hot path: one `INSERT ... ON CONFLICT DO NOTHING RETURNING` statement
-      // instead of a look-up before the insert; the look-up runs only for a duplicate.
-      const [row] = await this.images.createManyAndReturn({
-        data: [toImageCreate(image)],
-        skipDuplicates: true,
-      });
-      if (row) return { image: toImageRecord(row), duplicate: false };
+      // The upload hot path: an `INSERT ... ON CONFLICT DO NOTHING RETURNING` (shared with
+      // concurrent uploads) instead of a look-up before the insert; the look-up runs only
+      // for a duplicate.
+      const created = await this.inserts.submit(row);
+      if (created) return { image: toImageRecord(created), duplicate: false };
       const existing = await this.images.findUnique({ where: { ownerId_sha256 } });
       if (existing) return { image: toImageRecord(existing), duplicate: true };
       // The conflicting image was deleted meanwhile (or the id or key is taken): try again.
@@ -229,6 +241,27 @@ export class PrismaImageRepository extends ImageRepository {
       take: limit,
     });
     return rows.map(toImageRecord);
+  }
+
+  /**
+   * Inserts the rows in one statement; a row that conflicts with an existing one (or with an
+   * earlier row of the batch) is skipped: null. A statement that fails (one row's bad value
+   * fails them all) is retried row by row, so each caller gets its own row's error.
+   */
+  private async insertUnlessConflicting(
+    rows: NewImageRow[],
+  ): Promise<PromiseSettledResult<ImageRow | null>[]> {
+    const insert = async (data: NewImageRow[]) => {
+      const inserted = await this.images.createManyAndReturn({ data, skipDuplicates: true });
+      const byId = new Map(inserted.map((row) => [row.id, row]));
+      return data.map((row) => byId.get(row.id) ?? null);
+    };
+    if (rows.length === 1) return Promise.allSettled([insert(rows).then(([row]) => row)]);
+    try {
+      return (await insert(rows)).map((value) => ({ status: 'fulfilled' as const, value }));
+    } catch {
+      return Promise.allSettled(rows.map((row) => insert([row]).then(([one]) => one)));
+    }
   }
 
   /** Throws `DuplicateRecordError` when the owner has another image with this sha256. */
