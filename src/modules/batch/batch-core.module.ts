@@ -3,10 +3,11 @@ import { DiscoveryModule } from '@nestjs/core';
 import { PersistenceModule } from '../persistence';
 import { BatchJobRegistry } from './batch-job-registry';
 import { BatchLauncher } from './batch-launcher';
+import { QueueModule } from '../queue/queue.module';
 
 /** What every role with batch jobs uses: the handlers found by `@BatchJob`, and the launcher. */
 @Module({
-  imports: [DiscoveryModule, PersistenceModule],
+  imports: [DiscoveryModule, PersistenceModule, QueueModule],
   providers: [BatchJobRegistry, BatchLauncher],
   exports: [BatchJobRegistry, BatchLauncher],
 })

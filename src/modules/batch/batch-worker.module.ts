@@ -4,10 +4,11 @@ import { BatchCoreModule } from './batch-core.module';
 import { BatchJobsModule } from './batch-jobs.module';
 import { BatchRunner } from './batch-runner';
 import { BatchWorkerConsumer } from './batch-worker.consumer';
+import { QueueModule } from '../queue/queue.module';
 
 /** Worker role: runs the steps of batch runs from the `batch` queue. */
 @Module({
-  imports: [BatchCoreModule, BatchJobsModule, PersistenceModule],
+  imports: [BatchCoreModule, BatchJobsModule, PersistenceModule, QueueModule],
   providers: [BatchRunner, BatchWorkerConsumer],
 })
 export class BatchWorkerModule {}
