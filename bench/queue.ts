@@ -44,7 +44,7 @@ async function adapterRunner(redis?: { url: string; prefix: string }): Promise<R
     QUEUE_CONCURRENCY: String(CONCURRENCY),
     ...(redis && { REDIS_URL: redis.url, REDIS_PREFIX: redis.prefix }),
   });
-  @Module({ imports: [ConfigModule.forRoot(config), ReadinessModule, QueueModule.forRoot(config)] })
+  @Module({ imports: [ConfigModule.forRoot(config), ReadinessModule, QueueModule] })
   class BenchModule {}
   const app = await NestFactory.createApplicationContext(BenchModule, { logger: ['warn'] });
   const queue = app.get(JobQueue);

@@ -1,3 +1,4 @@
+import type { DynamicModule, NestApplicationOptions } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, NestFastifyApplication } from '@nestjs/platform-fastify';
 import { SwaggerModule } from '@nestjs/swagger';
@@ -18,8 +19,24 @@ import { applyRouteBodyLimits } from './common/http/route-body-limit';
 import { AppConfig } from './config';
 import { openApiDocument } from './openapi/openapi-document';
 
+/**
+ * Makes the Nest application of a root module. Tests build it through a testing module instead,
+ * to replace a provider at the edge (the clock).
+ */
+export type AppBuilder = (
+  root: DynamicModule,
+  adapter: FastifyAdapter,
+  options: NestApplicationOptions,
+) => Promise<NestFastifyApplication>;
+
+const nestFactory: AppBuilder = (root, adapter, options) =>
+  NestFactory.create<NestFastifyApplication>(root, adapter, options);
+
 /** Builds (but does not start listening) the application for `config.role`. */
-export async function createApp(config: AppConfig): Promise<NestFastifyApplication> {
+export async function createApp(
+  config: AppConfig,
+  build: AppBuilder = nestFactory,
+): Promise<NestFastifyApplication> {
   const adapter = new FastifyAdapter({
     bodyLimit: config.http.maxJsonBytes,
     trustProxy: config.http.trustProxy === false ? false : config.http.trustProxy,
@@ -32,7 +49,7 @@ export async function createApp(config: AppConfig): Promise<NestFastifyApplicati
     frameworkErrors: answerFrameworkError,
     clientErrorHandler: answerClientError,
   });
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRole(config), adapter, {
+  const app = await build(AppModule.forRole(config), adapter, {
     bufferLogs: true,
     // A failed boot rejects (and main prints it) instead of Nest calling process.exit.
     abortOnError: false,

@@ -19,14 +19,15 @@ import { ModelModule, ModelHttpModule } from './modules/model';
 import { PersistenceModule } from './modules/persistence';
 import { QueueModule } from './modules/queue/queue.module';
 import { RealtimeModule, RealtimeWorkerModule } from './modules/realtime';
-import { StorageModule } from './modules/storage/storage.module';
+import { SignedObjectsModule, StorageModule } from './modules/storage/storage.module';
 import { UploadModule, UploadSchedulerModule, UploadWorkerModule } from './modules/upload';
 
 type ModuleImport = Type | DynamicModule;
 
 /**
- * The root module of every role. Infrastructure (config, logs, health, metrics) is always
- * loaded; the role decides which feature modules join it.
+ * The root module of every role. Infrastructure (config, logs, health, metrics, and storage
+ * and the queue for their readiness checks) is always loaded; the role decides which feature
+ * modules join it.
  */
 @Module({})
 export class AppModule {
@@ -40,9 +41,9 @@ export class AppModule {
         MetricsModule,
         BroadcastModule,
         PersistenceModule,
-        StorageModule.forRoot(config),
-        QueueModule.forRoot(config),
-        ...(config.runs('web') ? AppModule.webModules() : []),
+        StorageModule,
+        QueueModule,
+        ...(config.runs('web') ? AppModule.webModules(config) : []),
         ...(config.runs('worker') ? AppModule.workerModules() : []),
         ...(config.runs('scheduler') ? AppModule.schedulerModules() : []),
       ],
@@ -50,8 +51,9 @@ export class AppModule {
     };
   }
 
-  private static webModules(): ModuleImport[] {
+  private static webModules(config: AppConfig): ModuleImport[] {
     return [
+      ...(config.storage.kind === 'local' ? [SignedObjectsModule] : []),
       GatewayModule,
       UploadModule,
       ModelModule,

@@ -1,9 +1,9 @@
 import { once } from 'node:events';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { eventually, sleep } from './support/eventually';
+import { eventually, waitUntil } from './support/eventually';
 import { sha256 } from './support/hashing';
 import { testImages } from './support/images';
 import { createTestDatabase, TestDatabase } from './support/postgres';
@@ -263,11 +263,11 @@ describe('node dist/main.js', () => {
     });
 
     it('finishes a slow upload in flight with 200, refusing new requests, then exits 0', async () => {
-      const upload = await startSlowUpload(patient, image);
-      await sleep(200);
+      const upload = await startSlowUpload(patient, join(dataDir, 'patient'), image);
 
       const exitCode = patient.stop('SIGTERM');
-      await sleep(300);
+      // Logged just before the server stops accepting, in the same turn of its event loop.
+      await waitUntil(() => patient.output().includes('SIGTERM received'));
       const late = await fetch(`${patient.url}/health/live`).then(
         (res) => res.status,
         () => 'refused',
@@ -286,8 +286,7 @@ describe('node dist/main.js', () => {
     });
 
     it('exits 1 after SHUTDOWN_TIMEOUT_MS when a request never finishes', async () => {
-      const upload = await startSlowUpload(stuck, image);
-      await sleep(200);
+      const upload = await startSlowUpload(stuck, join(dataDir, 'stuck'), image);
 
       const signalled = Date.now();
       const exitCode = await stuck.stop('SIGTERM');
@@ -320,10 +319,15 @@ interface SlowUpload {
 }
 
 /**
- * Starts an upload to a signed upload link of `vireo` (local disk) on a raw socket, sending
- * only the first half of the body: the request stays in flight until `finish()`.
+ * Starts an upload to a signed upload link of `vireo` (local disk, under `vireoDataDir`) on a
+ * raw socket, sending only the first half of the body: the request stays in flight until
+ * `finish()`. Resolves once the server is writing the bytes (its temp file exists).
  */
-async function startSlowUpload(vireo: VireoProcess, bytes: Buffer): Promise<SlowUpload> {
+async function startSlowUpload(
+  vireo: VireoProcess,
+  vireoDataDir: string,
+  bytes: Buffer,
+): Promise<SlowUpload> {
   const started = await fetch(`${vireo.url}/v1/uploads`, {
     method: 'POST',
     headers: { 'x-api-key': ADMIN_API_KEY, 'content-type': 'application/json' },
@@ -342,6 +346,8 @@ async function startSlowUpload(vireo: VireoProcess, bytes: Buffer): Promise<Slow
       `Content-Type: image/jpeg\r\nContent-Length: ${bytes.length}\r\n\r\n`,
   );
   socket.write(bytes.subarray(0, half));
+  const tempFiles = join(vireoDataDir, 'objects', '.tmp');
+  await waitUntil(async () => (await readdir(tempFiles).catch(() => [])).length > 0);
   return {
     finish: async () => {
       socket.write(bytes.subarray(half));

@@ -1,6 +1,7 @@
 import { createHmac } from 'node:crypto';
 import { bootApp, TestApp } from './support/app';
 import { ApiKeyRepository } from '../src/modules/persistence';
+import { FakeClock } from './support/clock';
 import { eventually } from './support/eventually';
 import { bootWebReplicas, Replicas } from './support/replicas';
 
@@ -33,16 +34,17 @@ describe('gateway: authentication and authorisation', () => {
   let cluster: Replicas;
   let a: TestApp;
   let b: TestApp;
+  const clock = new FakeClock();
 
   beforeAll(async () => {
-    cluster = await bootWebReplicas({
-      ADMIN_API_KEY: ADMIN_KEY,
-      SIGNING_SECRET,
-      JWT_ACCESS_TTL_S: '60',
-    });
+    cluster = await bootWebReplicas(
+      { ADMIN_API_KEY: ADMIN_KEY, SIGNING_SECRET, JWT_ACCESS_TTL_S: '60' },
+      { clock },
+    );
     [a, b] = cluster.replicas;
   });
   afterAll(() => cluster?.close());
+  afterEach(() => clock.reset());
 
   const asAdmin = { authorization: `Bearer ${ADMIN_KEY}` };
   const errorCode = (res: { body: { error: { code: string } } }) => res.body.error.code;
@@ -111,10 +113,10 @@ describe('gateway: authentication and authorisation', () => {
 
     it('refuses an expired key', async () => {
       const { key } = await createKey(['images:read'], {
-        expiresAt: new Date(Date.now() + 1000).toISOString(),
+        expiresAt: new Date(clock.now() + 60_000).toISOString(),
       });
       await a.http().get('/v1/keys').set('x-api-key', key).expect(200);
-      await new Promise((resolve) => setTimeout(resolve, 1100));
+      clock.advance(60_000);
       const res = await a.http().get('/v1/keys').set('x-api-key', key).expect(401);
       expect(errorCode(res)).toBe('credentials_expired');
     });

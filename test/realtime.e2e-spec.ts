@@ -11,6 +11,7 @@ import { EmbeddingRepository, ImageRepository } from '../src/modules/persistence
 import { JobQueue } from '../src/modules/queue/job-queue';
 import { ImageReconciler } from '../src/modules/realtime/reconciler/image-reconciler';
 import { ObjectStorage } from '../src/modules/storage/object-storage';
+import { adminClient } from './support/admin-client';
 import { bootListeningApp, TestApp } from './support/app';
 import { eventually } from './support/eventually';
 import { testImages } from './support/images';
@@ -48,60 +49,21 @@ function bootListening(env: Record<string, string>): Promise<TestApp> {
   });
 }
 
-/** The platform's API for one booted app. */
+/** The platform's API for one booted app: the admin client, whose owners also hold an admin key. */
 function client(app: TestApp) {
   const base = app.config.http.publicUrl;
-  const admin = { 'x-api-key': ADMIN_KEY };
-  let owners = 0;
-
-  const api = async (path: string, init: RequestInit & { as?: Record<string, string> } = {}) => {
-    const { as = admin, ...rest } = init;
-    const res = await fetch(`${base}${path}`, {
-      ...rest,
-      headers: {
-        ...as,
-        ...(rest.body && !(rest.body instanceof FormData)
-          ? { 'content-type': 'application/json' }
-          : {}),
-        ...rest.headers,
-      },
-    });
-    const text = await res.text();
-    const body =
-      text && res.headers.get('content-type')?.includes('json') ? JSON.parse(text) : text;
-    return { status: res.status, headers: res.headers, body };
-  };
+  const admin = adminClient(base, ADMIN_KEY);
+  const { api } = admin;
 
   return {
     base,
     api,
     async newOwner(): Promise<Owner> {
-      const user = await api('/v1/admin/users', {
-        method: 'POST',
-        body: JSON.stringify({
-          email: `rt${++owners}-${Date.now()}@example.com`,
-          password: 'p'.repeat(16),
-        }),
-      });
-      const key = async (scopes: string[]) =>
-        (
-          await api('/v1/keys', {
-            method: 'POST',
-            body: JSON.stringify({ name: 'rt', scopes, ownerId: user.body.id }),
-          })
-        ).body.key as string;
-      return {
-        id: user.body.id,
-        headers: { 'x-api-key': await key(['images:write', 'images:read']) },
-        admin: { 'x-api-key': await key(['admin']) },
-      };
+      const owner = await admin.newUser(['images:write', 'images:read']);
+      return { ...owner, admin: { 'x-api-key': await admin.newKey(owner.id, ['admin']) } };
     },
     async upload(as: Owner, bytes: Buffer): Promise<ImageBody> {
-      const form = new FormData();
-      form.append('file', new Blob([new Uint8Array(bytes)]), 'photo.bin');
-      const res = await api('/v1/images', { method: 'POST', body: form, as: as.headers });
-      expect(res.status).toBe(202);
-      return res.body as ImageBody;
+      return (await admin.upload(as.headers, bytes)) as ImageBody;
     },
     async settled(as: Owner, id: string): Promise<ImageBody> {
       return eventually(

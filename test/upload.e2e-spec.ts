@@ -12,7 +12,9 @@ import { AppConfig } from '../src/config';
 import { COMPLETION_LEASE_MS } from '../src/modules/upload/presigned-upload.service';
 import { UploadSweeper } from '../src/modules/upload/sweeper/upload-sweeper';
 import { bootListeningApp, TestApp } from './support/app';
-import { sleep } from './support/eventually';
+import { FakeClock } from './support/clock';
+import { eventually, waitUntil } from './support/eventually';
+import { handlerOf } from './support/handler-trace';
 import { sha256 } from './support/hashing';
 import { testImages } from './support/images';
 import { createTestDatabase } from './support/postgres';
@@ -25,6 +27,8 @@ const MAX_UPLOAD_BYTES = 256 * 1024;
 /** One booted platform, listening on a real port so signed URLs can be fetched. */
 interface Harness {
   app: TestApp;
+  /** The app's clock: links and sweeps see time moved by hand (reset after each test). */
+  clock: FakeClock;
   storage: ObjectStorage;
   jobs: JobQueue;
   /** Where presigned PUTs go: the app itself, or the S3 server. */
@@ -34,19 +38,24 @@ interface Harness {
   close: () => Promise<void>;
 }
 
-type Boot = (env?: Record<string, string>) => Promise<Harness>;
+type Boot = () => Promise<Harness>;
 
-function bootListening(env: Record<string, string>): Promise<TestApp> {
-  return bootListeningApp({
-    ADMIN_API_KEY: ADMIN_KEY,
-    MAX_UPLOAD_BYTES: String(MAX_UPLOAD_BYTES),
-    ...env,
-  });
+function bootListening(env: Record<string, string>, clock: FakeClock): Promise<TestApp> {
+  return bootListeningApp(
+    { ADMIN_API_KEY: ADMIN_KEY, MAX_UPLOAD_BYTES: String(MAX_UPLOAD_BYTES), ...env },
+    { clock },
+  );
 }
 
-function harnessOf(app: TestApp, uploadOrigin: string, close: () => Promise<void>): Harness {
+function harnessOf(
+  app: TestApp,
+  clock: FakeClock,
+  uploadOrigin: string,
+  close: () => Promise<void>,
+): Harness {
   return {
     app,
+    clock,
     storage: app.app.get(ObjectStorage),
     jobs: app.app.get(JobQueue),
     uploadOrigin,
@@ -58,26 +67,30 @@ function harnessOf(app: TestApp, uploadOrigin: string, close: () => Promise<void
 const backends: [string, Boot][] = [
   [
     'local disk, PGlite and the in-process queue (embedded defaults)',
-    async (env = {}) => {
-      const app = await bootListening(env);
-      return harnessOf(app, app.config.http.publicUrl, app.close);
+    async () => {
+      const clock = new FakeClock();
+      const app = await bootListening({}, clock);
+      return harnessOf(app, clock, app.config.http.publicUrl, app.close);
     },
   ],
   [
     's3rver, PostgreSQL and BullMQ on Redis',
-    async (env = {}) => {
+    async () => {
       const [s3, db] = await Promise.all([startS3rver(), createTestDatabase()]);
       const redis = testRedis();
-      const app = await bootListening({
-        S3_ENDPOINT: s3.endpoint,
-        S3_ACCESS_KEY: s3.accessKey,
-        S3_SECRET_KEY: s3.secretKey,
-        DATABASE_URL: db.url,
-        REDIS_URL: redis.url,
-        REDIS_PREFIX: redis.prefix,
-        ...env,
-      });
-      return harnessOf(app, s3.endpoint, async () => {
+      const clock = new FakeClock();
+      const app = await bootListening(
+        {
+          S3_ENDPOINT: s3.endpoint,
+          S3_ACCESS_KEY: s3.accessKey,
+          S3_SECRET_KEY: s3.secretKey,
+          DATABASE_URL: db.url,
+          REDIS_URL: redis.url,
+          REDIS_PREFIX: redis.prefix,
+        },
+        clock,
+      );
+      return harnessOf(app, clock, s3.endpoint, async () => {
         await app.close();
         await Promise.all([s3.stop(), db.drop(), deleteRedisKeys(redis)]);
       });
@@ -131,6 +144,7 @@ describe.each(backends)('uploads and image fetch on %s', (_name, boot) => {
     owner = await newOwner();
   });
   afterAll(() => h?.close());
+  afterEach(() => h.clock.reset());
 
   const http = () => h.app.http();
 
@@ -169,14 +183,17 @@ describe.each(backends)('uploads and image fetch on %s', (_name, boot) => {
     return (await upload(bytes, as).expect(202)).body as ImageBody;
   }
 
-  async function waitForStatus(id: string, as: Owner = owner): Promise<ImageBody> {
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      const res = await h.app.http().get(`/v1/images/${id}`).set(as.headers).expect(200);
-      if (['processed', 'failed'].includes(res.body.status)) return res.body as ImageBody;
-      if (Date.now() > deadline) throw new Error(`image ${id} is still ${res.body.status}`);
-      await sleep(100);
-    }
+  function waitForStatus(id: string, as: Owner = owner): Promise<ImageBody> {
+    return eventually(
+      async () => {
+        const res = await h.app.http().get(`/v1/images/${id}`).set(as.headers).expect(200);
+        return ['processed', 'failed'].includes(res.body.status)
+          ? (res.body as ImageBody)
+          : undefined;
+      },
+      30_000,
+      100,
+    );
   }
 
   async function storedKeys(as: Owner = owner): Promise<string[]> {
@@ -252,9 +269,9 @@ describe.each(backends)('uploads and image fetch on %s', (_name, boot) => {
       const sweeper = h.app.app.get(UploadSweeper);
       await sweeper.sweep();
       expect(await storedKeys(as)).toContain(orphan);
-      const uploadsOver =
-        Date.now() + h.app.app.get(AppConfig).http.requestTimeoutMs + COMPLETION_LEASE_MS + 1_000;
-      expect((await sweeper.sweep(uploadsOver)).orphanOriginals).toBeGreaterThanOrEqual(1);
+      // Later than any upload that was running can still write its row.
+      h.clock.advance(h.app.app.get(AppConfig).http.requestTimeoutMs + COMPLETION_LEASE_MS + 1_000);
+      expect((await sweeper.sweep()).orphanOriginals).toBeGreaterThanOrEqual(1);
       expect(await storedKeys(as)).not.toContain(orphan);
       expect(await storedKeys(as)).toContain(`originals/${as.id}/${kept.id}`);
     });
@@ -451,10 +468,11 @@ describe.each(backends)('uploads and image fetch on %s', (_name, boot) => {
         },
       });
       req.on('error', () => undefined);
+      const handler = handlerOf('POST', '/v1/images');
       req.write(head);
-      await sleep(300);
+      await handler.started;
       req.destroy();
-      await sleep(700);
+      await handler.settled;
       await expectNothingStored(as);
     });
 
@@ -925,19 +943,16 @@ describe.each(backends)('uploads and image fetch on %s', (_name, boot) => {
     );
   });
 
-  // Last: it reboots the platform with short-lived links (two embedded databases in one
-  // process do not outlive each other's close, so the first goes before the second boots).
-  describe('expiring links (UPLOAD_URL_TTL_S=2)', () => {
-    beforeAll(async () => {
-      await h.close();
-      h = await boot({ UPLOAD_URL_TTL_S: '2' });
-      owner = await newOwner();
-    });
+  describe('expiring links', () => {
+    /** A little over a link's lifetime. */
+    const linkLifetimeMs = () => (h.app.config.uploads.uploadUrlTtlS + 1) * 1000;
 
     it('refuses a link used after it expired with 403', async () => {
       const bytes = await testImages.jpeg(10, 10, '#0f0f0f');
+      // Made a lifetime ago: expired now for the app, and for S3, which checks on its own clock.
+      h.clock.advance(-linkLifetimeMs());
       const link = await startUpload(bytes);
-      await sleep(3000);
+      h.clock.reset();
       expect((await putBytes(link, bytes)).status).toBe(403);
     });
 
@@ -948,11 +963,10 @@ describe.each(backends)('uploads and image fetch on %s', (_name, boot) => {
       expect((await putBytes(link, bytes)).ok).toBe(true);
       const never = await startUpload(await testImages.jpeg(9, 9), as);
       expect(await storedKeys(as)).toEqual([`staging/${as.id}/${link.id}`]);
-      await sleep(2500);
+      h.clock.advance(linkLifetimeMs());
 
       await h.jobs.add('sweep-uploads', {});
-      const deadline = Date.now() + 15_000;
-      while ((await imageIds(as)).length > 0 && Date.now() < deadline) await sleep(100);
+      await waitUntil(async () => (await imageIds(as)).length === 0, 15_000);
       await expectNothingStored(as);
       await complete(never.id, as).expect(404);
     });

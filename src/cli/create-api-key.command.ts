@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { ClockModule } from '../common/clock.module';
 import { AppConfig, ConfigModule } from '../config';
 import { BroadcastModule } from '../modules/broadcast/broadcast.module';
 import { ReadinessModule } from '../modules/health/readiness.module';
@@ -18,7 +19,13 @@ export async function createApiKeyCommand(
     throw new CliUsageError(`Unknown scope(s): ${unknown.join(', ') || '(none given)'}`);
 
   @Module({
-    imports: [ConfigModule.forRoot(config), ReadinessModule, BroadcastModule, PersistenceModule],
+    imports: [
+      ConfigModule.forRoot(config),
+      ReadinessModule,
+      BroadcastModule,
+      PersistenceModule,
+      ClockModule,
+    ],
     providers: [ApiKeyService],
   })
   class CreateApiKeyModule {}

@@ -5,7 +5,7 @@ import { resolve } from 'node:path';
 import { AppConfig, ConfigModule } from '../../src/config';
 import { ReadinessRegistry } from '../../src/modules/health/readiness.registry';
 import { Job, JobQueue, QueueCounts } from '../../src/modules/queue/job-queue';
-import { QueueModule } from '../../src/modules/queue/queue.module';
+import { QueueModule, WORKER_LOCK } from '../../src/modules/queue/queue.module';
 import { QueueUnavailableError } from '../../src/modules/queue/queue-unavailable';
 import { sleep, waitUntil } from '../support/eventually';
 import { deleteRedisKeys, testRedis, UNREACHABLE_REDIS_URL } from '../support/redis';
@@ -13,7 +13,7 @@ import { deleteRedisKeys, testRedis, UNREACHABLE_REDIS_URL } from '../support/re
 const BACKOFF_MS = 100;
 const QUEUE_SETTINGS = { QUEUE_ATTEMPTS: '3', QUEUE_BACKOFF_MS: String(BACKOFF_MS) };
 /** Short locks, so a crashed BullMQ worker's job is recovered within about two seconds. */
-const WORKER_LOCK = { lockDurationMs: 1000, stalledIntervalMs: 500 };
+const SHORT_LOCK = { lockDurationMs: 1000, stalledIntervalMs: 500 };
 
 @Global()
 @Module({ providers: [ReadinessRegistry], exports: [ReadinessRegistry] })
@@ -29,12 +29,11 @@ interface Replica {
 async function bootReplica(env: Record<string, string>): Promise<Replica> {
   const config = AppConfig.fromEnv(env);
   const moduleRef = await Test.createTestingModule({
-    imports: [
-      ConfigModule.forRoot(config),
-      TestReadinessModule,
-      QueueModule.forRoot(config, { workerLock: WORKER_LOCK }),
-    ],
-  }).compile();
+    imports: [ConfigModule.forRoot(config), TestReadinessModule, QueueModule],
+  })
+    .overrideProvider(WORKER_LOCK)
+    .useValue(SHORT_LOCK)
+    .compile();
   await moduleRef.init();
   return {
     jobQueue: moduleRef.get(JobQueue),
@@ -491,7 +490,7 @@ function startCrashingWorker(redis: { url: string; prefix: string }) {
     const { connectProducer } = require('./src/modules/queue/bullmq-options');
     const redis = ${JSON.stringify(redis)};
     connectProducer(redis).then((producer) => {
-      const settings = { redis, queue: { concurrency: 1, attempts: 3, backoffMs: 100 }, lock: ${JSON.stringify(WORKER_LOCK)} };
+      const settings = { redis, queue: { concurrency: 1, attempts: 3, backoffMs: 100 }, lock: ${JSON.stringify(SHORT_LOCK)} };
       new BullMqJobQueue([], producer, settings).process('process-image', (job) => {
         console.log('started ' + job.id);
         return new Promise(() => undefined);
@@ -515,12 +514,7 @@ describe('JobQueue (bullmq) while Redis is down', () => {
   beforeAll(async () => {
     replica = await bootReplica({ REDIS_URL: UNREACHABLE_REDIS_URL, REDIS_PREFIX: 'unreachable' });
   });
-  afterAll(async () => {
-    await replica.close();
-    // BullMQ writes queue metadata at boot; ioredis arms its 2 s command timeout even for a
-    // command it refuses at once (no connection), and that timer would outlive the suite.
-    await sleep(2000);
-  });
+  afterAll(() => replica.close());
 
   it('rejects add() at once with an error the caller can answer (503)', async () => {
     const startedAt = Date.now();

@@ -33,22 +33,29 @@ export function adminClient(base: string, adminKey: string) {
     return { status: res.status, headers: res.headers, body };
   };
 
+  /** A new key of `scopes` for the user `ownerId`. */
+  const newKey = async (ownerId: string, scopes: string[]): Promise<string> => {
+    const key = await api('/v1/keys', {
+      method: 'POST',
+      body: JSON.stringify({ name: 'test', scopes, ownerId }),
+    });
+    return key.body.key;
+  };
+
   return {
     api,
+    newKey,
     /** A new user with a key of `scopes`. */
     async newUser(scopes: string[]) {
       const user = await api('/v1/admin/users', {
         method: 'POST',
         body: JSON.stringify({
-          email: `batch${++users}-${Date.now()}@example.com`,
+          email: `user${++users}-${Date.now()}@example.com`,
           password: 'p'.repeat(16),
         }),
       });
-      const key = await api('/v1/keys', {
-        method: 'POST',
-        body: JSON.stringify({ name: 'batch', scopes, ownerId: user.body.id }),
-      });
-      return { id: user.body.id as string, headers: { 'x-api-key': key.body.key as string } };
+      const id = user.body.id as string;
+      return { id, headers: { 'x-api-key': await newKey(id, scopes) } };
     },
     async upload(as: Record<string, string>, bytes: Buffer): Promise<{ id: string }> {
       const form = new FormData();

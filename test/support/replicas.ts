@@ -1,4 +1,4 @@
-import { bootApp, TestApp } from './app';
+import { bootApp, BootOptions, TestApp } from './app';
 import { createTestDatabase } from './postgres';
 import { TEST_REDIS_URL, uniqueRedisPrefix } from './services';
 
@@ -8,7 +8,11 @@ export interface Replicas {
 }
 
 /** Web replicas sharing one fresh PostgreSQL database and one Redis prefix, as behind nginx. */
-export async function bootWebReplicas(env: Record<string, string>, count = 2): Promise<Replicas> {
+export async function bootWebReplicas(
+  env: Record<string, string>,
+  options: BootOptions = {},
+  count = 2,
+): Promise<Replicas> {
   const db = await createTestDatabase();
   const shared = {
     ROLE: 'web',
@@ -17,7 +21,7 @@ export async function bootWebReplicas(env: Record<string, string>, count = 2): P
     REDIS_PREFIX: uniqueRedisPrefix(),
   };
   const replicas: TestApp[] = [];
-  for (let i = 0; i < count; i++) replicas.push(await bootApp({ ...shared, ...env }));
+  for (let i = 0; i < count; i++) replicas.push(await bootApp({ ...shared, ...env }, options));
   return {
     replicas,
     close: async () => {

@@ -3,6 +3,7 @@ import { DiscoveryModule } from '@nestjs/core';
 import { PersistenceModule } from '../persistence';
 import { BatchJobRegistry } from './batch-job-registry';
 import { BatchLauncher } from './batch-launcher';
+import { QueueModule } from '../queue/queue.module';
 import { BatchSteps } from './batch-steps';
 import { RealtimeFirst } from './realtime-first';
 
@@ -11,7 +12,7 @@ import { RealtimeFirst } from './realtime-first';
  * queueing of run steps, and the yielding of batch work to real-time work.
  */
 @Module({
-  imports: [DiscoveryModule, PersistenceModule],
+  imports: [DiscoveryModule, PersistenceModule, QueueModule],
   providers: [BatchJobRegistry, BatchLauncher, BatchSteps, RealtimeFirst],
   exports: [BatchJobRegistry, BatchLauncher, BatchSteps, RealtimeFirst],
 })

@@ -12,13 +12,14 @@ import { ReportsController } from './reports/reports.controller';
 import { ReportsService } from './reports/reports.service';
 import { RetentionJob } from './retention/retention.job';
 import { RetentionService } from './retention/retention.service';
+import { StorageModule } from '../storage/storage.module';
 
 /**
  * The data side of batch: daily reports, retention and account erasure as `@BatchJob`s (every
  * role that runs or starts batch work needs them: web checks options, workers run them).
  */
 @Module({
-  imports: [PersistenceModule, BroadcastModule],
+  imports: [PersistenceModule, BroadcastModule, StorageModule],
   providers: [
     DailyReportService,
     DailyReportJob,
@@ -33,7 +34,7 @@ export class BatchDataJobsModule {}
 
 /** Web role: reports, export and erasure routes. */
 @Module({
-  imports: [BatchCoreModule, BatchDataJobsModule, PersistenceModule],
+  imports: [BatchCoreModule, BatchDataJobsModule, PersistenceModule, StorageModule],
   controllers: [ReportsController, PrivacyController],
   providers: [ReportsService, AccountExportService],
 })

@@ -2,7 +2,7 @@ import { Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { JwtModule } from '@nestjs/jwt';
 import { PassportModule } from '@nestjs/passport';
-import { Clock } from '../../common/clock';
+import { ClockModule } from '../../common/clock.module';
 import { SigningSecret } from '../../config';
 import { BroadcastModule } from '../broadcast/broadcast.module';
 import { PersistenceModule } from '../persistence';
@@ -39,6 +39,7 @@ import { UserService } from './users/user.service';
       useFactory: (secret: SigningSecret) => ({ secret: secret.value }),
     }),
     RateLimitModule,
+    ClockModule,
   ],
   controllers: [AuthController, ApiKeyController, AdminUsersController],
   providers: [
@@ -49,7 +50,6 @@ import { UserService } from './users/user.service';
     JwtStrategy,
     AccessTokenService,
     LoginThrottle,
-    Clock,
     AuthService,
     ApiKeyService,
     UserService,

@@ -5,10 +5,11 @@ import { MetricsController } from './metrics.controller';
 import { MetricsService } from './metrics.service';
 import { QueueMetrics } from './queue-metrics';
 import { ReadinessMetrics } from './readiness-metrics';
+import { QueueModule } from '../queue/queue.module';
 
 @Global()
 @Module({
-  imports: [HealthModule],
+  imports: [HealthModule, QueueModule],
   controllers: [MetricsController],
   providers: [MetricsService, HttpMetricsHook, QueueMetrics, ReadinessMetrics],
   exports: [MetricsService],

@@ -7,13 +7,14 @@ import { StoredModelRegistry } from './registry/stored-model-registry';
 import { ModelRuntimeModule } from './runtime';
 import { TfjsModelServer } from './serving/tfjs-model-server';
 import { HeadTrainer } from './training/head-trainer';
+import { StorageModule } from '../storage/storage.module';
 
 /**
  * The model registry (versions in the database, artifacts in object storage) and the model
  * server (every production version loaded, swapped on promotion), over the model runtime.
  */
 @Module({
-  imports: [ModelRuntimeModule, PersistenceModule, BroadcastModule],
+  imports: [ModelRuntimeModule, PersistenceModule, BroadcastModule, StorageModule],
   providers: [
     { provide: ModelRegistry, useClass: StoredModelRegistry },
     { provide: ModelServer, useClass: TfjsModelServer },

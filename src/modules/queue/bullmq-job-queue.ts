@@ -2,7 +2,14 @@ import { Logger, OnModuleDestroy } from '@nestjs/common';
 import { FlowProducer, JobsOptions, Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { RedisConfig } from '../../config';
-import { jobOptions, QueueSettings, WorkerLock, workerOptions } from './bullmq-options';
+import {
+  connectProducer,
+  jobOptions,
+  producerQueueOptions,
+  QueueSettings,
+  WorkerLock,
+  workerOptions,
+} from './bullmq-options';
 import { assertJobId } from './job-policy';
 import {
   Consumer,
@@ -18,7 +25,7 @@ import {
   QueueCounts,
   Schedule,
 } from './job-queue';
-import { QueueName, QueuePayloads } from './queues';
+import { QUEUE_NAMES, QueueName, QueuePayloads } from './queues';
 import { QueueUnavailableError } from './queue-unavailable';
 
 export interface BullMqSettings {
@@ -30,9 +37,9 @@ export interface BullMqSettings {
 const COUNTED_STATES = ['waiting', 'active', 'delayed', 'completed', 'failed'] as const;
 
 /**
- * BullMQ on Redis. Producers are the `Queue`s @nestjs/bullmq registers, all on one
- * fail-fast connection; each `process()` starts a plain BullMQ `Worker` with its own
- * connections, so a crashed worker's jobs are recovered by the others (stalled-job check).
+ * BullMQ on Redis. Producers are one `Queue` per queue name, all on one fail-fast connection;
+ * each `process()` starts a plain BullMQ `Worker` with its own connections, so a crashed
+ * worker's jobs are recovered by the others (stalled-job check).
  */
 export class BullMqJobQueue extends JobQueue implements OnModuleDestroy {
   private readonly logger = new Logger(BullMqJobQueue.name);
@@ -43,6 +50,14 @@ export class BullMqJobQueue extends JobQueue implements OnModuleDestroy {
   private readonly schedulers = new Map<string, () => Promise<unknown>>();
   private redisDown = false;
   private closed = false;
+
+  /** Connects the producer and opens every queue of `QUEUE_NAMES` on it. */
+  static async connect(settings: BullMqSettings): Promise<BullMqJobQueue> {
+    const producer = await connectProducer(settings.redis);
+    const options = producerQueueOptions(settings.redis, settings.queue, producer);
+    const queues = QUEUE_NAMES.map((name) => new Queue(name, options));
+    return new BullMqJobQueue(queues, producer, settings);
+  }
 
   constructor(
     queues: Queue[],
@@ -126,6 +141,11 @@ export class BullMqJobQueue extends JobQueue implements OnModuleDestroy {
         await worker.close(force);
       },
     };
+  }
+
+  /** The producer queues, for tools that speak BullMQ itself. */
+  producerQueues(): Queue[] {
+    return [...this.queues.values()];
   }
 
   async counts(queue: QueueName): Promise<QueueCounts> {

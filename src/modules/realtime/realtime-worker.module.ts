@@ -8,6 +8,8 @@ import { ImageReconciler } from './reconciler/image-reconciler';
 import { DeliverWebhookConsumer } from './webhooks/deliver-webhook.consumer';
 import { WebhookAnnouncer } from './webhooks/webhook-announcer';
 import { WebhookSender } from './webhooks/webhook-sender';
+import { QueueModule } from '../queue/queue.module';
+import { StorageModule } from '../storage/storage.module';
 
 /**
  * Worker role: the `process-image` pipeline (claim, decode once, embed + predict, store with
@@ -15,7 +17,7 @@ import { WebhookSender } from './webhooks/webhook-sender';
  * of images stuck in `uploaded` or `processing`.
  */
 @Module({
-  imports: [RealtimeCoreModule, ModelModule, PersistenceModule],
+  imports: [RealtimeCoreModule, ModelModule, PersistenceModule, StorageModule, QueueModule],
   providers: [
     ImagePipeline,
     ProcessImageConsumer,

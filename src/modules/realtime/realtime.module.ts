@@ -8,13 +8,14 @@ import { StatsController } from './stats/stats.controller';
 import { StatsService } from './stats/stats.service';
 import { WebhookService } from './webhooks/webhook.service';
 import { WebhooksController } from './webhooks/webhooks.controller';
+import { QueueModule } from '../queue/queue.module';
 
 /**
  * Web role: the realtime API. Per-image server-sent events, daily stats, webhook endpoints
  * and their delivery log, and the admin view of the job queues.
  */
 @Module({
-  imports: [RealtimeCoreModule, PersistenceModule],
+  imports: [RealtimeCoreModule, PersistenceModule, QueueModule],
   controllers: [ImageEventsController, StatsController, WebhooksController, AdminJobsController],
   providers: [ImageEventStreams, StatsService, WebhookService],
 })

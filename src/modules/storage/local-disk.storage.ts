@@ -152,7 +152,7 @@ export class LocalDiskStorage extends ObjectStorage {
     const request: SignedRequest = {
       method: 'PUT',
       key,
-      expires: expiryFrom(options.expiresInS),
+      expires: this.signer.expiryIn(options.expiresInS),
       contentType: options.contentType,
       contentLength: options.contentLength,
     };
@@ -172,7 +172,7 @@ export class LocalDiskStorage extends ObjectStorage {
     const request: SignedRequest = {
       method: 'GET',
       key,
-      expires: expiryFrom(options.expiresInS),
+      expires: this.signer.expiryIn(options.expiresInS),
       contentType: options.responseContentType,
     };
     return {
@@ -250,8 +250,4 @@ function ifMissing<T>(fallback: T) {
 
 export function etagOf(sha256: string): string {
   return `"${sha256}"`;
-}
-
-export function expiryFrom(expiresInS: number, nowMs = Date.now()): number {
-  return Math.floor(nowMs / 1000) + expiresInS;
 }

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { Clock } from '../../common/clock';
 import type { StorageConfig } from '../../config';
 import { resolveRange } from './byte-range';
 import { HashingLimit } from './hashing-limit';
@@ -43,12 +44,17 @@ export class MinioStorage extends ObjectStorage implements OnModuleInit, OnModul
   private readonly transport: TimedTransport;
   private readonly client: Client;
   private readonly bucket: string;
+  private readonly clock: Clock;
 
   constructor(
     private readonly config: S3Config,
-    { requestTimeoutMs = 30_000 }: { requestTimeoutMs?: number } = {},
+    {
+      requestTimeoutMs = 30_000,
+      clock = new Clock(),
+    }: { requestTimeoutMs?: number; clock?: Clock } = {},
   ) {
     super();
+    this.clock = clock;
     const url = new URL(config.endpoint);
     const useSSL = url.protocol === 'https:';
     this.transport = new TimedTransport(useSSL, requestTimeoutMs);
@@ -221,7 +227,7 @@ export class MinioStorage extends ObjectStorage implements OnModuleInit, OnModul
       );
     }
     // S3 counts the expiry from X-Amz-Date, which has whole seconds.
-    const now = new Date(Math.floor(Date.now() / 1000) * 1000);
+    const now = new Date(Math.floor(this.clock.now() / 1000) * 1000);
     const base = this.config.publicEndpoint ?? this.config.endpoint;
     const url = presignS3Url(
       {

@@ -1,3 +1,4 @@
+import { Clock } from '../../common/clock';
 import { AppConfig, SigningSecret } from '../../config';
 import { LocalDiskStorage } from './local-disk.storage';
 import { MinioStorage } from './minio.storage';
@@ -5,9 +6,13 @@ import { ObjectStorage } from './object-storage';
 import { UrlSigner } from './url-signer';
 
 /** The adapter the settings choose: S3 with `S3_ENDPOINT`, else local disk. */
-export function createObjectStorage(config: AppConfig, signer: () => UrlSigner): ObjectStorage {
+export function createObjectStorage(
+  config: AppConfig,
+  signer: () => UrlSigner,
+  clock: Clock,
+): ObjectStorage {
   return config.storage.kind === 's3'
-    ? new MinioStorage(config.storage)
+    ? new MinioStorage(config.storage, { clock })
     : new LocalDiskStorage(config.storage.root, signer(), config.http.publicUrl);
 }
 
@@ -26,9 +31,12 @@ export async function openObjectStorage(
   config: AppConfig,
   { createBucket }: { createBucket: boolean },
 ): Promise<OpenedStorage> {
+  // The operator commands sign nothing that must expire at a test's time: the system clock.
+  const clock = new Clock();
   const storage = createObjectStorage(
     config,
-    () => new UrlSigner(SigningSecret.resolve(config).value),
+    () => new UrlSigner(SigningSecret.resolve(config).value, clock),
+    clock,
   );
   const location =
     config.storage.kind === 's3' ? `bucket ${config.storage.bucket}` : config.storage.root;

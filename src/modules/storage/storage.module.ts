@@ -1,4 +1,6 @@
-import { DynamicModule, Global, Inject, Module, OnModuleInit } from '@nestjs/common';
+import { Inject, Module, OnModuleInit } from '@nestjs/common';
+import { Clock } from '../../common/clock';
+import { ClockModule } from '../../common/clock.module';
 import { AppConfig, SigningSecret } from '../../config';
 import { ReadinessRegistry } from '../health/readiness.registry';
 import { PersistenceModule } from '../persistence';
@@ -19,37 +21,34 @@ class StorageReadiness implements OnModuleInit {
   }
 }
 
-/**
- * Object storage: MinIO/S3 with `S3_ENDPOINT`, else files under `DATA_DIR/objects`, whose
- * signed URLs the web role serves itself (only then is SignedObjectController mounted).
- */
-@Global()
-@Module({})
-export class StorageModule {
-  static forRoot(config: AppConfig): DynamicModule {
-    return {
-      module: StorageModule,
-      imports: [PersistenceModule],
-      controllers: servesSignedUrls(config) ? [SignedObjectController] : [],
-      providers: [
-        {
-          provide: UrlSigner,
-          inject: [SigningSecret],
-          useFactory: (secret: SigningSecret) => new UrlSigner(secret.value),
-        },
-        {
-          provide: ObjectStorage,
-          inject: [UrlSigner],
-          useFactory: (signer: UrlSigner) => createObjectStorage(config, () => signer),
-        },
-        StorageReadiness,
-        SignedPutAdmission,
-      ],
-      exports: [ObjectStorage, UrlSigner, SignedPutAdmission],
-    };
-  }
-}
+/** Object storage: MinIO/S3 with `S3_ENDPOINT`, else files under `DATA_DIR/objects`. */
+@Module({
+  imports: [ClockModule],
+  providers: [
+    {
+      provide: UrlSigner,
+      inject: [SigningSecret, Clock],
+      useFactory: (secret: SigningSecret, clock: Clock) => new UrlSigner(secret.value, clock),
+    },
+    {
+      provide: ObjectStorage,
+      inject: [AppConfig, UrlSigner, Clock],
+      useFactory: (config: AppConfig, signer: UrlSigner, clock: Clock): ObjectStorage =>
+        createObjectStorage(config, () => signer, clock),
+    },
+    StorageReadiness,
+    SignedPutAdmission,
+  ],
+  exports: [ObjectStorage, UrlSigner, SignedPutAdmission],
+})
+export class StorageModule {}
 
-function servesSignedUrls(config: AppConfig): boolean {
-  return config.storage.kind === 'local' && config.runs('web');
-}
+/**
+ * The signed URLs of the local-disk adapter, which the web role serves itself (S3 serves its
+ * own presigned URLs).
+ */
+@Module({
+  imports: [StorageModule, PersistenceModule],
+  controllers: [SignedObjectController],
+})
+export class SignedObjectsModule {}

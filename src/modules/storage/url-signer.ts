@@ -1,4 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import { Clock } from '../../common/clock';
 
 export interface SignedRequest {
   method: 'GET' | 'PUT';
@@ -13,9 +14,20 @@ export interface SignedRequest {
 
 export type SignatureCheck = 'valid' | 'expired' | 'invalid';
 
-/** HMAC-SHA256 over everything a signed app URL allows, so no part of it can be changed. */
+/**
+ * HMAC-SHA256 over everything a signed app URL allows, so no part of it can be changed.
+ * Expiry is counted on `clock`.
+ */
 export class UrlSigner {
-  constructor(private readonly secret: string) {}
+  constructor(
+    private readonly secret: string,
+    private readonly clock: Clock,
+  ) {}
+
+  /** The `expires` of a request signed now that lasts `expiresInS` seconds. */
+  expiryIn(expiresInS: number): number {
+    return Math.floor(this.clock.now() / 1000) + expiresInS;
+  }
 
   sign(request: SignedRequest): string {
     const { method, key, expires, contentType = '', contentLength = '' } = request;
@@ -24,10 +36,10 @@ export class UrlSigner {
       .digest('base64url');
   }
 
-  check(request: SignedRequest, signature: string, nowMs = Date.now()): SignatureCheck {
+  check(request: SignedRequest, signature: string): SignatureCheck {
     const expected = Buffer.from(this.sign(request));
     const given = Buffer.from(signature);
     if (given.length !== expected.length || !timingSafeEqual(given, expected)) return 'invalid';
-    return request.expires * 1000 <= nowMs ? 'expired' : 'valid';
+    return request.expires * 1000 <= this.clock.now() ? 'expired' : 'valid';
   }
 }

@@ -2,7 +2,13 @@ import { Module } from '@nestjs/common';
 import { PersistenceModule } from '../persistence';
 import { SweepUploadsConsumer } from './sweeper/sweep-uploads.consumer';
 import { UploadSweeper } from './sweeper/upload-sweeper';
+import { ClockModule } from '../../common/clock.module';
+import { QueueModule } from '../queue/queue.module';
+import { StorageModule } from '../storage/storage.module';
 
 /** Worker role: the upload sweeper (pending uploads whose link expired). Processing is realtime's. */
-@Module({ imports: [PersistenceModule], providers: [UploadSweeper, SweepUploadsConsumer] })
+@Module({
+  imports: [PersistenceModule, StorageModule, QueueModule, ClockModule],
+  providers: [UploadSweeper, SweepUploadsConsumer],
+})
 export class UploadWorkerModule {}

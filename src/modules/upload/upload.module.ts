@@ -14,13 +14,15 @@ import { PresignedUploadService } from './presigned-upload.service';
 import { ProcessingEnqueuer } from './processing-enqueuer';
 import { UploadLinkAdmission } from './upload-link-admission';
 import { UploadsController } from './uploads.controller';
+import { QueueModule } from '../queue/queue.module';
+import { StorageModule } from '../storage/storage.module';
 
 /**
  * Web role: direct (multipart) uploads, presigned upload links and their completion, image
  * listing, retrieval, content delivery, labels and deletion. Produces `process-image` jobs.
  */
 @Module({
-  imports: [MultipartModule, PersistenceModule],
+  imports: [MultipartModule, PersistenceModule, StorageModule, QueueModule],
   controllers: [ImagesController, ImageContentController, UploadsController, LabelsController],
   providers: [
     DirectUploadService,

@@ -7,7 +7,7 @@ import { ReportRowResource, ReportsResource } from './report.resource';
 
 /** The longest range one request may ask for. */
 const MAX_REPORT_DAYS = 366;
-const DEFAULT_DAYS = 30;
+export const REPORTS_DEFAULT_DAYS = 30;
 
 export interface ReportsRequest {
   ownerId: string;
@@ -41,7 +41,7 @@ export class ReportsService {
   constructor(private readonly reports: DailyReportRepository) {}
 
   async read(request: ReportsRequest, now = new Date()): Promise<ReportsResource> {
-    const { from, to } = defaultRange(request, DEFAULT_DAYS, now);
+    const { from, to } = defaultRange(request, REPORTS_DEFAULT_DAYS, now);
     daysBetween(from, to, MAX_REPORT_DAYS);
     const rows = await this.reports.find({
       from,

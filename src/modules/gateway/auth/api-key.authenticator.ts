@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { Clock } from '../../../common/clock';
 import { ApiKeyRepository } from '../../persistence';
 import { apiKeySecretMatches, hashApiKeySecret, parseApiKey } from './api-key';
 import { AuthErrors } from './auth-errors';
@@ -16,9 +17,11 @@ export class ApiKeyAuthenticator {
     private readonly apiKeys: ApiKeyRepository,
     private readonly cache: CredentialCache,
     private readonly lastUsed: LastUsedRecorder,
+    private readonly clock: Clock,
   ) {}
 
-  async authenticate(key: string, now = new Date()): Promise<Principal> {
+  async authenticate(key: string): Promise<Principal> {
+    const now = new Date(this.clock.now());
     const parts = parseApiKey(key);
     if (!parts) throw AuthErrors.malformed();
     const record = await this.cache.getOrLoad(`key:${parts.prefix}`, () =>

@@ -1,5 +1,6 @@
 import { HttpStatus, Injectable } from '@nestjs/common';
 import { AppError } from '../../../common/app-error';
+import { Clock } from '../../../common/clock';
 import { AppConfig } from '../../../config';
 import { Broadcaster } from '../../broadcast/broadcaster';
 import { ApiKeyRecord, ApiKeyRepository, UserRepository } from '../../persistence';
@@ -37,6 +38,7 @@ export class ApiKeyService {
     private readonly apiKeys: ApiKeyRepository,
     private readonly users: UserRepository,
     private readonly broadcaster: Broadcaster,
+    private readonly clock: Clock,
     config: AppConfig,
   ) {
     this.defaultLimits = defaultRateLimits(config);
@@ -61,7 +63,7 @@ export class ApiKeyService {
       prefix: generated.prefix,
       secretHash: generated.secretHash,
       scopes: input.scopes,
-      expiresAt: expiryWithin(caller, input.expiresAt),
+      expiresAt: expiryWithin(caller, input.expiresAt, this.clock.now()),
       rateLimits: this.rateLimitsWithin(caller, input.rateLimits),
     });
     return { ...view(record), key: generated.key };
@@ -116,8 +118,8 @@ function assertManagesKeys(caller: Principal): void {
 }
 
 /** The asked expiry, no later than the caller's own; the caller's own when none is asked. */
-function expiryWithin(caller: Principal, asked: Date | undefined): Date | null {
-  if (asked && asked.getTime() <= Date.now()) {
+function expiryWithin(caller: Principal, asked: Date | undefined, now: number): Date | null {
+  if (asked && asked.getTime() <= now) {
     throw new AppError(HttpStatus.BAD_REQUEST, 'invalid_expiry', 'expiresAt must be in the future');
   }
   if (!caller.expiresAt) return asked ?? null;

@@ -1,19 +1,9 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsOptional, Matches } from 'class-validator';
+import { IsIn, IsOptional } from 'class-validator';
+import { DayRangeQuery } from '../../../common/dates/day-range.query';
+import { STATS_DEFAULT_DAYS } from './stats.service';
 
-const DAY = /^\d{4}-\d{2}-\d{2}$/;
-
-export class StatsQuery {
-  @ApiPropertyOptional({ description: 'First UTC day (inclusive); default: 6 days before `to`.' })
-  @IsOptional()
-  @Matches(DAY, { message: 'from must be a day, YYYY-MM-DD' })
-  from?: string;
-
-  @ApiPropertyOptional({ description: 'Last UTC day (inclusive); default: today.' })
-  @IsOptional()
-  @Matches(DAY, { message: 'to must be a day, YYYY-MM-DD' })
-  to?: string;
-
+export class StatsQuery extends DayRangeQuery(STATS_DEFAULT_DAYS) {
   @ApiPropertyOptional({ enum: ['true', 'false'], description: 'Every owner (admin scope).' })
   @IsOptional()
   @IsIn(['true', 'false'])

@@ -11,7 +11,7 @@ import { DayStatsResource, StatsCountersResource, StatsResource } from './stats.
 
 /** The longest range one request may ask for. */
 export const MAX_STATS_DAYS = 366;
-const DEFAULT_DAYS = 7;
+export const STATS_DEFAULT_DAYS = 7;
 
 export interface StatsRequest {
   /** Null: every owner. */
@@ -26,7 +26,7 @@ export class StatsService {
   constructor(private readonly stats: DailyStatsRepository) {}
 
   async read(request: StatsRequest, now = new Date()): Promise<StatsResource> {
-    const { from, to } = defaultRange(request, DEFAULT_DAYS, now);
+    const { from, to } = defaultRange(request, STATS_DEFAULT_DAYS, now);
     const days = daysBetween(from, to, MAX_STATS_DAYS);
     const found = new Map(
       (await this.stats.findDays(request.ownerId, from, to)).map((stats) => [stats.day, stats]),

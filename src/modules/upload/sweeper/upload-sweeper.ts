@@ -1,4 +1,5 @@
 import { Injectable } from '@nestjs/common';
+import { Clock } from '../../../common/clock';
 import { AppConfig } from '../../../config';
 import { ImageRecord, ImageRepository } from '../../persistence';
 import { ObjectStorage, ObjectSummary } from '../../storage/object-storage';
@@ -28,9 +29,11 @@ export class UploadSweeper {
     private readonly images: ImageRepository,
     private readonly storage: ObjectStorage,
     private readonly config: AppConfig,
+    private readonly clock: Clock,
   ) {}
 
-  async sweep(now = Date.now()): Promise<SweepResult> {
+  async sweep(): Promise<SweepResult> {
+    const now = this.clock.now();
     const linkExpiry = new Date(now - this.config.uploads.uploadUrlTtlS * 1000);
     const expired = await this.images.findStale('pending', linkExpiry, SWEEP_BATCH_SIZE);
     const removed = await Promise.all(expired.map((image) => this.removeExpired(image)));
