@@ -1,4 +1,5 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { PeriodicPass } from '../../common/periodic-pass';
 import { AppConfig } from '../../config';
 import { BatchRunRecord, BatchRunRepository } from '../persistence';
 import { JobQueue, JobStatus } from '../queue/job-queue';
@@ -35,8 +36,9 @@ export interface BatchReconcileResult {
 @Injectable()
 export class BatchReconciler implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(BatchReconciler.name);
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<unknown>;
+  private readonly passes = new PeriodicPass(this.logger, 'Batch reconcile pass', () =>
+    this.reconcile(),
+  );
 
   constructor(
     private readonly runs: BatchRunRepository,
@@ -46,18 +48,11 @@ export class BatchReconciler implements OnApplicationBootstrap, OnModuleDestroy 
   ) {}
 
   onApplicationBootstrap(): void {
-    const pass = () => {
-      this.running ??= this.reconcile()
-        .catch((error: Error) => this.logger.warn(`Batch reconcile pass failed: ${error.message}`))
-        .finally(() => (this.running = undefined));
-    };
-    pass();
-    this.timer = setInterval(pass, this.config.realtime.reconcileIntervalS * 1000).unref();
+    this.passes.start(this.config.realtime.reconcileIntervalS * 1000);
   }
 
-  async onModuleDestroy(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
+  onModuleDestroy(): Promise<void> {
+    return this.passes.stop();
   }
 
   async reconcile(now = Date.now()): Promise<BatchReconcileResult> {

@@ -1,4 +1,5 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnModuleDestroy } from '@nestjs/common';
+import { PeriodicPass } from '../../../common/periodic-pass';
 import { AppConfig } from '../../../config';
 import {
   ImageRecord,
@@ -41,8 +42,7 @@ export interface ReconcileResult {
 @Injectable()
 export class ImageReconciler implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly logger = new Logger(ImageReconciler.name);
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<unknown>;
+  private readonly passes = new PeriodicPass(this.logger, 'Reconcile pass', () => this.reconcile());
 
   constructor(
     private readonly images: ImageRepository,
@@ -54,18 +54,11 @@ export class ImageReconciler implements OnApplicationBootstrap, OnModuleDestroy 
   ) {}
 
   onApplicationBootstrap(): void {
-    const pass = () => {
-      this.running ??= this.reconcile()
-        .catch((error: Error) => this.logger.warn(`Reconcile pass failed: ${error.message}`))
-        .finally(() => (this.running = undefined));
-    };
-    pass();
-    this.timer = setInterval(pass, this.config.realtime.reconcileIntervalS * 1000).unref();
+    this.passes.start(this.config.realtime.reconcileIntervalS * 1000);
   }
 
-  async onModuleDestroy(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
+  onModuleDestroy(): Promise<void> {
+    return this.passes.stop();
   }
 
   async reconcile(now = Date.now()): Promise<ReconcileResult> {
