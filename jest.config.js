@@ -19,7 +19,13 @@ module.exports = {
       testMatch: ['<rootDir>/test/contract/**/*.contract-spec.ts'],
     },
     // The booted application over HTTP (supertest), and the built binary as separate
-    // processes, the outage suite (test/faults/) among them.
-    { ...common, displayName: 'e2e', testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'] },
+    // processes.
+    {
+      ...common,
+      displayName: 'e2e',
+      testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
+      // The outage suite (test/faults/) runs apart: `npm run test:faults` (jest.faults.config.js).
+      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/faults/'],
+    },
   ],
 };

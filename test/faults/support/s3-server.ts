@@ -18,6 +18,9 @@ export interface S3Server {
 
 /** Runs s3rver on `port` over `directory` and says so once it listens. */
 const SERVE = `
+// s3rver lets a write stream's ENOENT in its own staging folder escape as an unhandled
+// 'error' event, which ended the whole stand-in mid-suite: one request fails, not the server.
+process.on('uncaughtException', (error) => console.error('s3rver:', error.message));
 const S3rver = require('s3rver');
 const [port, directory] = process.argv.slice(1);
 new S3rver({ address: '127.0.0.1', port: Number(port), silent: true, directory })
