@@ -20,6 +20,8 @@
  *
  *   npm run build && node -r @swc-node/register bench/batch.ts
  *
+ * BENCH_SECTIONS: comma-separated subset of `backfill,realtime,training` (default all three).
+ *
  * Targets: 2 workers >= 1.5x one worker on backfill; training < 60 s per 1,000 images
  * including embeddings; real-time p95 at most 20% worse while batch work runs.
  */
@@ -46,6 +48,7 @@ const SETUP_REQUEST = join(__dirname, 'support', 'unique-multipart-request.js');
 const CLOCK_TICKS_PER_S = 100;
 const CLASSIFIER = 'bench-classifier';
 const TRAIN_LABELS = ['cat', 'dog', 'bird'];
+const SECTIONS = (process.env.BENCH_SECTIONS ?? 'backfill,realtime,training').split(',');
 
 interface Deployment {
   database: TestDatabase;
@@ -342,39 +345,39 @@ async function main(): Promise<void> {
     );
     const seedKey = await seedImages(d, IMAGES);
 
-    // 1. Backfill, one worker against two, alternating.
-    const one: BackfillResult[] = [];
-    const two: BackfillResult[] = [];
-    for (let round = 0; round < ROUNDS; round++) {
-      one.push(await backfill(d));
-      d.workers.push(await d.start('worker'));
-      two.push(await backfill(d));
-      await d.workers.pop()!.stop();
-    }
-    const rows = [
-      ...one.map((r, i) => ({ run: `1 worker, round ${i + 1}`, ...fixed(r) })),
-      ...two.map((r, i) => ({ run: `2 workers, round ${i + 1}`, ...fixed(r) })),
-    ];
-    console.table(rows);
-    const oneMedian = median(one.map((r) => r.imagesPerS));
-    const twoMedian = median(two.map((r) => r.imagesPerS));
-    console.log(
-      `Backfill (backbone): 1 worker ${oneMedian.toFixed(1)} images/s, 2 workers ${twoMedian.toFixed(1)} ` +
-        `images/s: ${(twoMedian / oneMedian).toFixed(2)}x (target >= 1.5x); worker CPU per image ` +
-        `${median(one.map((r) => r.cpuMsPerImage)).toFixed(0)} / ${median(two.map((r) => r.cpuMsPerImage)).toFixed(0)} ms`,
-    );
-
-    // 2. Real-time p95, idle against while a backfill runs, alternating.
-    await comparedP95(d, 'backfill', backfillRun(d));
-
-    // 3. Training, and the real-time p95 while it runs.
-    await measureTraining(d, seedKey);
+    if (SECTIONS.includes('backfill')) await measureBackfill(d);
+    if (SECTIONS.includes('realtime')) await comparedP95(d, 'backfill', backfillRun(d));
+    if (SECTIONS.includes('training')) await measureTraining(d, seedKey);
 
     console.log(`Load average (1 min) at the end: ${loadavg()[0].toFixed(2)}`);
   } finally {
     await d.close();
     await rm(jpegDir, { recursive: true, force: true });
   }
+}
+
+/** Section 1: backfill with one worker against two, alternating rounds. */
+async function measureBackfill(d: Deployment): Promise<void> {
+  const one: BackfillResult[] = [];
+  const two: BackfillResult[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    one.push(await backfill(d));
+    d.workers.push(await d.start('worker'));
+    two.push(await backfill(d));
+    await d.workers.pop()!.stop();
+  }
+  const rows = [
+    ...one.map((r, i) => ({ run: `1 worker, round ${i + 1}`, ...fixed(r) })),
+    ...two.map((r, i) => ({ run: `2 workers, round ${i + 1}`, ...fixed(r) })),
+  ];
+  console.table(rows);
+  const oneMedian = median(one.map((r) => r.imagesPerS));
+  const twoMedian = median(two.map((r) => r.imagesPerS));
+  console.log(
+    `Backfill (backbone): 1 worker ${oneMedian.toFixed(1)} images/s, 2 workers ${twoMedian.toFixed(1)} ` +
+      `images/s: ${(twoMedian / oneMedian).toFixed(2)}x (target >= 1.5x); worker CPU per image ` +
+      `${median(one.map((r) => r.cpuMsPerImage)).toFixed(0)} / ${median(two.map((r) => r.cpuMsPerImage)).toFixed(0)} ms`,
+  );
 }
 
 function fixed(r: BackfillResult) {

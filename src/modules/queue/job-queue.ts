@@ -89,6 +89,15 @@ export abstract class JobQueue {
     return this.runningHere.idle(queue, maxWaitMs);
   }
 
+  /**
+   * Whether no job of `queue` has run in this process for `quietMs`, waiting at most
+   * `maxWaitMs` for it: how work of lower priority takes more of a worker only while a queue's
+   * consumers have nothing to do.
+   */
+  quietHere(queue: QueueName, quietMs: number, maxWaitMs: number): Promise<boolean> {
+    return this.runningHere.quiet(queue, quietMs, maxWaitMs);
+  }
+
   /** Resolves with the job id once the job is stored. */
   abstract add<Q extends QueueName>(
     queue: Q,

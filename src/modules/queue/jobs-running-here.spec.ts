@@ -64,3 +64,46 @@ describe('JobsRunningHere', () => {
     }
   });
 });
+
+describe('JobsRunningHere.quiet', () => {
+  beforeEach(() => jest.useFakeTimers());
+  afterEach(() => jest.useRealTimers());
+
+  it('is quiet at once when no job has run yet', async () => {
+    await expect(new JobsRunningHere().quiet('process-image', 2_000, 0)).resolves.toBe(true);
+  });
+
+  it('turns quiet quietMs after the last job ended, not before', async () => {
+    const running = new JobsRunningHere();
+    const { handler, finish } = blockingHandler();
+    const job = running.counted('process-image', handler)({});
+    await expect(running.quiet('process-image', 2_000, 0)).resolves.toBe(false);
+
+    let quiet: boolean | undefined;
+    const waiting = running.quiet('process-image', 2_000, 60_000).then((q) => (quiet = q));
+    await jest.advanceTimersByTimeAsync(5_000);
+    expect(quiet).toBeUndefined();
+    finish();
+    await job;
+    await jest.advanceTimersByTimeAsync(1_999);
+    expect(quiet).toBeUndefined();
+    await jest.advanceTimersByTimeAsync(1);
+    await waiting;
+    expect(quiet).toBe(true);
+    await expect(running.quiet('batch', 2_000, 0)).resolves.toBe(true);
+  });
+
+  it('gives up after maxWaitMs while jobs keep coming', async () => {
+    const running = new JobsRunningHere();
+    const job = () => running.counted('process-image', () => Promise.resolve())({});
+    await job();
+    let quiet: boolean | undefined;
+    const waiting = running.quiet('process-image', 2_000, 3_000).then((q) => (quiet = q));
+    for (let t = 0; t < 3; t++) {
+      await jest.advanceTimersByTimeAsync(1_000);
+      await job();
+    }
+    await waiting;
+    expect(quiet).toBe(false);
+  });
+});
