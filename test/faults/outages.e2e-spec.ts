@@ -100,6 +100,9 @@ describe('outages under load (test/faults)', () => {
 
   afterAll(async () => {
     if (table.length > 0) console.log(formatTable(table));
+    // The stand-in's own failures (none expected since its store was made safe), to tell a
+    // failure of s3rver from one of Vireo.
+    if (s3?.errors()) console.log(`s3rver logged:\n${s3.errors().slice(-5000)}`);
     await db?.end().catch(() => undefined);
     await fleet?.stop();
     await Promise.all([redis?.kill(), postgres?.destroy(), s3?.destroy(), receiver?.stop()]);
