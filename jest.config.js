@@ -23,9 +23,8 @@ module.exports = {
     {
       ...common,
       displayName: 'e2e',
+      // The outage suite (test/faults/) among them; `npm run test:faults` runs it alone.
       testMatch: ['<rootDir>/test/**/*.e2e-spec.ts'],
-      // The outage suite (test/faults/) runs apart: `npm run test:faults` (jest.faults.config.js).
-      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/faults/'],
     },
   ],
 };

@@ -3,7 +3,8 @@
 # redis-server and PostgreSQL's server binaries (the outage suite starts, kills and restarts its
 # own), Chromium (the web console's browser tests, driven by puppeteer-core) and kubectl's
 # kustomize (Kubernetes manifests). Debian packages are installed when missing and we are root;
-# otherwise say what to install.
+# otherwise say what to install. `ensure-test-tools.sh faults`: only the outage suite's
+# (`npm run test:faults`).
 set -euo pipefail
 
 # Installs a Debian package when its binary is missing and we are root; otherwise says what to
@@ -55,6 +56,9 @@ ensure_postgres_server() {
 ensure_debian_package /usr/sbin/nginx nginx-light "the load-balancer tests and the outage suite"
 ensure_debian_package /usr/bin/redis-server redis-server "the outage suite"
 ensure_postgres_server
+if [ "${1:-}" = faults ]; then
+  exit 0
+fi
 # puppeteer-core never downloads a browser: the console's tests drive Debian's chromium.
 ensure_debian_package /usr/bin/chromium chromium "the web console's browser tests"
 ensure_kustomize

@@ -26,11 +26,34 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
+/**
+ * Tries to start on another free port when the one picked was taken before the process bound
+ * it: on a loaded machine a process takes many seconds (once more than 60) to get there, and
+ * `listen(0)` by anything else on the machine may hand out the same port meanwhile.
+ */
+const LISTEN_ATTEMPTS = 3;
+
 /** Runs the built binary (`dist/main.js`) and waits until it listens. */
 export async function startVireo(
   env: Record<string, string>,
   args: string[] = [],
-  { readyTimeoutMs = READY_TIMEOUT_MS }: { readyTimeoutMs?: number } = {},
+  options: { readyTimeoutMs?: number } = {},
+): Promise<VireoProcess> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startVireoOnce(env, args, options);
+    } catch (error) {
+      if (!(error instanceof PortTakenError) || attempt >= LISTEN_ATTEMPTS) throw error;
+    }
+  }
+}
+
+class PortTakenError extends Error {}
+
+async function startVireoOnce(
+  env: Record<string, string>,
+  args: string[],
+  { readyTimeoutMs = READY_TIMEOUT_MS }: { readyTimeoutMs?: number },
 ): Promise<VireoProcess> {
   const port = await freePort();
   const child = spawn(process.execPath, [MAIN_JS, ...args], {
@@ -53,7 +76,7 @@ export async function startVireo(
     readyTimeoutMs,
   ).catch((error: Error) => {
     child.kill('SIGKILL');
-    throw error;
+    throw output.includes('EADDRINUSE') ? new PortTakenError(error.message) : error;
   });
   return {
     url: `http://127.0.0.1:${port}`,

@@ -224,6 +224,26 @@ describe('PresignedUploadService', () => {
     expect(enqueue).toHaveBeenCalledTimes(1);
   });
 
+  it('completes and enqueues even when storage refuses to drop the staging copy', async () => {
+    const pending = await startPng();
+    storage.arrive(pending.storageKey, png, 'image/png');
+    const deleteObject = storage.delete.bind(storage);
+    storage.delete = async (key: string) => {
+      if (key === pending.storageKey) throw new Error('S3 answered 500 InternalError');
+      return deleteObject(key);
+    };
+
+    const { image, duplicate } = await service.complete(owner, pending.id);
+
+    expect(duplicate).toBe(false);
+    expect(image).toMatchObject({ id: pending.id, status: 'uploaded' });
+    expect(enqueue).toHaveBeenCalledWith(image);
+    // Left for the upload sweep (a staging object whose upload is no longer pending).
+    expect([...storage.objects.keys()].sort()).toEqual(
+      [image.storageKey, pending.storageKey].sort(),
+    );
+  });
+
   it('answers bytes the owner already has with that image and keeps one copy', async () => {
     const first = await startPng();
     storage.arrive(first.storageKey, png, 'image/png');

@@ -172,9 +172,17 @@ export class PresignedUploadService {
       if (!(await this.images.findById(image.id))) await this.storage.delete(target);
       return null;
     }
-    await this.storage.delete(image.storageKey);
     if (done.duplicate) await this.storage.delete(target);
     else await this.enqueuer.enqueue(done.image);
+    // The upload is complete: a storage that refuses to drop the staging copy now must not
+    // turn that into an error (it used to answer 500, or 503 during an outage, before the
+    // image was even enqueued). The upload sweep removes a staging object whose upload is no
+    // longer pending.
+    await this.storage
+      .delete(image.storageKey)
+      .catch((error: Error) =>
+        this.logger.warn(`Upload ${image.id}: staging object left to the sweep: ${error.message}`),
+      );
     return done;
   }
 

@@ -1,11 +1,17 @@
 import { execFile } from 'node:child_process';
-import { chown, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { chown, mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { freePort } from '../../support/vireo-process';
+import { stablePort } from './stable-port';
 
 const run = promisify(execFile);
+
+/**
+ * How long pg_ctl waits for a start or stop (its default is 60 s). A start after `-m immediate`
+ * replays the WAL first; on a loaded 2-core machine that and the boot can take longer.
+ */
+const PG_CTL_TIMEOUT_S = '300';
 
 export interface PostgresCluster {
   /** URL of the cluster's `postgres` database (user postgres, trust). */
@@ -41,18 +47,35 @@ export async function createPostgresCluster(): Promise<PostgresCluster> {
       ? run('runuser', ['-u', 'postgres', '--', join(bin, name), ...args])
       : run(join(bin, name), args);
   const data = join(dir, 'data');
-  const port = await freePort();
+  // Outside the ephemeral range: the server gets it back when it starts again (see stablePort).
+  const port = await stablePort();
   await tool('initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8']);
   const options = `-p ${port} -k ${dir} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200`;
   const start = async () => {
-    await tool('pg_ctl', ['-D', data, '-l', join(dir, 'server.log'), '-o', options, '-w', 'start']);
+    const log = join(dir, 'server.log');
+    await tool('pg_ctl', [
+      '-D',
+      data,
+      '-l',
+      log,
+      '-o',
+      options,
+      '-w',
+      '-t',
+      PG_CTL_TIMEOUT_S,
+      'start',
+    ]).catch(async (error: Error) => {
+      // pg_ctl says only that the server did not start; its log says why.
+      const said = await readFile(log, 'utf8').catch(() => '');
+      throw new Error(`${error.message}\nserver.log: ${said.slice(-2000)}`);
+    });
   };
   await start();
   return {
     url: `postgres://postgres@127.0.0.1:${port}/postgres`,
     start,
     stopImmediately: async () => {
-      await tool('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']);
+      await tool('pg_ctl', ['-D', data, '-m', 'immediate', '-w', '-t', PG_CTL_TIMEOUT_S, 'stop']);
     },
     destroy: async () => {
       await tool('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']).catch(() => undefined);

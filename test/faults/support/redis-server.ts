@@ -1,7 +1,7 @@
 import { ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { eventually } from '../../support/eventually';
-import { freePort } from '../../support/vireo-process';
+import { stablePort } from './stable-port';
 
 export interface RedisServer {
   url: string;
@@ -11,9 +11,15 @@ export interface RedisServer {
   start(): Promise<void>;
 }
 
-/** A `redis-server` of the test's own on a free port, without persistence (`--save ""`). */
+/** redis-server starts in milliseconds; on a loaded 2-core machine, in seconds. */
+const START_TIMEOUT_MS = 60_000;
+
+/**
+ * A `redis-server` of the test's own without persistence (`--save ""`), on a port outside the
+ * ephemeral range, which it gets back when it starts again (see `stablePort`).
+ */
 export async function startRedisServer(): Promise<RedisServer> {
-  const port = await freePort();
+  const port = await stablePort();
   let child: ChildProcess | undefined;
   const start = async () => {
     const spawned = spawn(
@@ -28,14 +34,18 @@ export async function startRedisServer(): Promise<RedisServer> {
     await eventually(async () => {
       if (spawned.exitCode !== null) throw new Error(`redis-server exited: ${output}`);
       return output.includes('Ready to accept connections') || undefined;
-    }, 15_000);
+    }, START_TIMEOUT_MS).catch((error: Error) => {
+      spawned.kill('SIGKILL');
+      throw new Error(`${error.message}: redis-server said: ${output.slice(-2000)}`);
+    });
   };
   await start();
   return {
     url: `redis://127.0.0.1:${port}`,
     start,
     kill: async () => {
-      if (!child || child.exitCode !== null) return;
+      // A process killed by a signal has no exit code, only a signal code.
+      if (!child || child.exitCode !== null || child.signalCode !== null) return;
       const exited = once(child, 'exit');
       child.kill('SIGKILL');
       await exited;
