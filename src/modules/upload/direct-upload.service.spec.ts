@@ -1,14 +1,11 @@
-import { Test } from '@nestjs/testing';
 import type { FastifyRequest } from 'fastify';
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { testImages } from '../../../test/support/images';
-import { AppConfig } from '../../config';
-import { DuplicateRecordError, ImageRecord, ImageRepository, NewImage } from '../persistence';
+import { FakeImages, sha256Of, uploadServiceUnderTest } from '../../../test/support/upload-fakes';
+import { ImageRecord, NewImage } from '../persistence';
 import { ObjectStorage, PutOptions, StoredObject } from '../storage/object-storage';
 import { DirectUploadService } from './direct-upload.service';
-import { DuplicateImages } from './duplicate-images';
-import { ProcessingEnqueuer } from './processing-enqueuer';
 
 /** Object storage in a map, hashing what it stores as the real adapters do. */
 class FakeStorage implements Partial<ObjectStorage> {
@@ -19,7 +16,7 @@ class FakeStorage implements Partial<ObjectStorage> {
     for await (const chunk of body) chunks.push(chunk as Buffer);
     const bytes = Buffer.concat(chunks);
     this.objects.set(key, bytes);
-    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    const sha256 = sha256Of(bytes);
     return { key, size: bytes.length, sha256, etag: sha256 };
   }
 
@@ -28,23 +25,8 @@ class FakeStorage implements Partial<ObjectStorage> {
   }
 }
 
-/** Images in a list, unique per (owner, sha256) like the real table. */
-class FakeImages implements Partial<ImageRepository> {
-  readonly rows: ImageRecord[] = [];
-
-  async create(image: NewImage): Promise<ImageRecord> {
-    if (this.rows.some((r) => r.ownerId === image.ownerId && r.sha256 === image.sha256)) {
-      throw new DuplicateRecordError('image', ['owner_id', 'sha256']);
-    }
-    const row = { ...image, id: image.id ?? randomUUID(), status: image.status } as ImageRecord;
-    this.rows.push(row);
-    return row;
-  }
-
-  async findBySha256ForOwner(ownerId: string, sha256: string): Promise<ImageRecord | null> {
-    return this.rows.find((r) => r.ownerId === ownerId && r.sha256 === sha256) ?? null;
-  }
-
+/** With the one statement that settles deduplication, as the real repository has it. */
+class FakeDirectImages extends FakeImages {
   async createUnlessDuplicate(
     image: NewImage & { sha256: string },
   ): Promise<{ image: ImageRecord; duplicate: boolean }> {
@@ -74,7 +56,7 @@ function formRequest(image: Buffer, fields: Record<string, string> = {}): Fastif
 describe('DirectUploadService', () => {
   const owner = randomUUID();
   let storage: FakeStorage;
-  let images: FakeImages;
+  let images: FakeDirectImages;
   let enqueue: jest.Mock;
   let service: DirectUploadService;
   let png: Buffer;
@@ -85,19 +67,8 @@ describe('DirectUploadService', () => {
 
   beforeEach(async () => {
     storage = new FakeStorage();
-    images = new FakeImages();
-    enqueue = jest.fn().mockResolvedValue(undefined);
-    const moduleRef = await Test.createTestingModule({
-      providers: [
-        DirectUploadService,
-        DuplicateImages,
-        { provide: ImageRepository, useValue: images },
-        { provide: ObjectStorage, useValue: storage },
-        { provide: ProcessingEnqueuer, useValue: { enqueue } },
-        { provide: AppConfig, useValue: AppConfig.fromEnv({}) },
-      ],
-    }).compile();
-    service = moduleRef.get(DirectUploadService);
+    images = new FakeDirectImages();
+    ({ service, enqueue } = await uploadServiceUnderTest(DirectUploadService, { images, storage }));
   });
 
   it('stores the bytes under the new image, records it uploaded and enqueues it', async () => {

@@ -1,9 +1,8 @@
-import { Test } from '@nestjs/testing';
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { testImages } from '../../../test/support/images';
-import { AppConfig } from '../../config';
-import { CompletionClaim, ImageRecord, ImageRepository, NewImage } from '../persistence';
+import { FakeImages, sha256Of, uploadServiceUnderTest } from '../../../test/support/upload-fakes';
+import { CompletionClaim, ImageRecord } from '../persistence';
 import {
   ObjectNotFoundError,
   ObjectRead,
@@ -12,9 +11,7 @@ import {
   SignedPutOptions,
   SignedUrl,
 } from '../storage/object-storage';
-import { DuplicateImages } from './duplicate-images';
 import { PresignedUploadService } from './presigned-upload.service';
-import { ProcessingEnqueuer } from './processing-enqueuer';
 
 interface StoredBytes {
   bytes: Buffer;
@@ -69,17 +66,10 @@ class FakeStorage implements Partial<ObjectStorage> {
   }
 }
 
-/** Images in a list, with the claim and dedup rules of the real repository. */
-class FakeImages implements Partial<ImageRepository> {
-  readonly rows: ImageRecord[] = [];
+/** With the claim and dedup rules of the real repository. */
+class FakePresignedImages extends FakeImages {
   readonly duplicateOf = new Map<string, ImageRecord>();
   private readonly claims = new Map<string, string>();
-
-  async create(image: NewImage): Promise<ImageRecord> {
-    const row = { ...image, id: image.id ?? randomUUID() } as ImageRecord;
-    this.rows.push(row);
-    return row;
-  }
 
   async findById(id: string): Promise<ImageRecord | null> {
     return this.rows.find((r) => r.id === id) ?? null;
@@ -87,10 +77,6 @@ class FakeImages implements Partial<ImageRepository> {
 
   async findByIdForOwner(id: string, ownerId: string): Promise<ImageRecord | null> {
     return this.rows.find((r) => r.id === id && r.ownerId === ownerId) ?? null;
-  }
-
-  async findBySha256ForOwner(ownerId: string, sha256: string): Promise<ImageRecord | null> {
-    return this.rows.find((r) => r.ownerId === ownerId && r.sha256 === sha256) ?? null;
   }
 
   async findDuplicateUpload(id: string, ownerId: string): Promise<ImageRecord | null> {
@@ -141,14 +127,10 @@ class FakeImages implements Partial<ImageRepository> {
   }
 }
 
-function sha256Of(bytes: Buffer): string {
-  return createHash('sha256').update(bytes).digest('hex');
-}
-
 describe('PresignedUploadService', () => {
   const owner = randomUUID();
   let storage: FakeStorage;
-  let images: FakeImages;
+  let images: FakePresignedImages;
   let enqueue: jest.Mock;
   let service: PresignedUploadService;
   let png: Buffer;
@@ -159,19 +141,12 @@ describe('PresignedUploadService', () => {
 
   beforeEach(async () => {
     storage = new FakeStorage();
-    images = new FakeImages();
-    enqueue = jest.fn().mockResolvedValue(undefined);
-    const moduleRef = await Test.createTestingModule({
-      providers: [
-        PresignedUploadService,
-        DuplicateImages,
-        { provide: ImageRepository, useValue: images },
-        { provide: ObjectStorage, useValue: storage },
-        { provide: ProcessingEnqueuer, useValue: { enqueue } },
-        { provide: AppConfig, useValue: AppConfig.fromEnv({ UPLOAD_URL_TTL_S: '120' }) },
-      ],
-    }).compile();
-    service = moduleRef.get(PresignedUploadService);
+    images = new FakePresignedImages();
+    ({ service, enqueue } = await uploadServiceUnderTest(
+      PresignedUploadService,
+      { images, storage },
+      { UPLOAD_URL_TTL_S: '120' },
+    ));
   });
 
   async function startPng(declared: { sha256?: string } = {}): Promise<ImageRecord> {
