@@ -185,6 +185,23 @@ describe.each(DATABASE_KINDS)('persistence repositories (%s)', (kind: DatabaseKi
       );
     });
 
+    it('answers an upload written again under its own id with its row, not as its duplicate', async () => {
+      // What a batch insert retried row by row after its statement committed meets.
+      const owner = await newOwner();
+      const upload: NewImage & { sha256: string } = {
+        id: randomUUID(),
+        ownerId: owner,
+        storageKey: unique('originals/x'),
+        status: 'uploaded',
+        sha256: sha(),
+      };
+      const first = await images.createUnlessDuplicate(upload);
+      await expect(images.createUnlessDuplicate(upload)).resolves.toEqual({
+        image: first.image,
+        duplicate: false,
+      });
+    });
+
     it('reports a digest collision on a transition as a duplicate', async () => {
       const owner = await newOwner();
       const digest = sha();

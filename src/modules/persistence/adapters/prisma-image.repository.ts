@@ -64,6 +64,9 @@ export class PrismaImageRepository extends ImageRepository {
       const created = await this.inserts.submit(row);
       if (created) return { image: toImageRecord(created), duplicate: false };
       const existing = await this.images.findUnique({ where: { ownerId_sha256 } });
+      // Our own row: a batch whose statement failed after it had committed is retried row by
+      // row, and a caller told "duplicate" would delete the bytes its row names.
+      if (existing?.id === row.id) return { image: toImageRecord(existing), duplicate: false };
       if (existing) return { image: toImageRecord(existing), duplicate: true };
       // The conflicting image was deleted meanwhile (or the id or key is taken): try again.
       if (attempt === COMPLETE_ATTEMPTS) throw new DuplicateRecordError('image', []);
