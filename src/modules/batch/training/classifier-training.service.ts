@@ -273,7 +273,8 @@ export class ClassifierTraining {
 
   /**
    * Fills in the embeddings the examples lack (stored, so the next training finds them), from
-   * the originals, one at a time after real-time work (RealtimeFirst). An image whose bytes are gone or do not decode
+   * the originals, giving way to real-time work in this worker (RealtimeFirst), with a
+   * progress report every EMBEDS_PER_PROGRESS. An image whose bytes are gone or do not decode
    * is left out. Resolves with how many were computed.
    */
   private async embedMissing(
