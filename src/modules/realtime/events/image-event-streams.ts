@@ -64,6 +64,9 @@ export class ImageEventStreams implements OnModuleInit, OnModuleDestroy {
       stopListening();
       throw imageNotFound();
     }
+    // better-sse learns of a disconnect from the 'close' events: one that came while the
+    // state was read would never reach the session, and the stream would run on for nobody.
+    if (reply.raw.destroyed) return stopListening();
     reply.hijack();
     const session = await createSession(request.raw, reply.raw, {
       keepAlive: heartbeatMs,
