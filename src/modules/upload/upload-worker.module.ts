@@ -6,7 +6,10 @@ import { ClockModule } from '../../common/clock.module';
 import { QueueModule } from '../queue/queue.module';
 import { StorageModule } from '../storage/storage.module';
 
-/** Worker role: the upload sweeper (pending uploads whose link expired). Processing is realtime's. */
+/**
+ * Worker role: the upload sweeper (expired pending uploads, stray and orphaned bytes).
+ * Processing is realtime's.
+ */
 @Module({
   imports: [PersistenceModule, StorageModule, QueueModule, ClockModule],
   providers: [UploadSweeper, SweepUploadsConsumer],

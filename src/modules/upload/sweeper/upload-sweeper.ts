@@ -20,8 +20,8 @@ export interface SweepResult {
 /**
  * Removes pending uploads whose link expired (row and any bytes), bytes that reached an
  * upload link after its upload ended (S3 links cannot be revoked), and originals whose upload
- * died before writing its row. Uploaded images whose job
- * got lost are the realtime reconciler's.
+ * died before writing its row. Uploaded images whose job got lost are the realtime
+ * reconciler's.
  */
 @Injectable()
 export class UploadSweeper {
@@ -71,7 +71,8 @@ export class UploadSweeper {
 
   /**
    * A direct upload stores its bytes before it writes its row and removes them when the row
-   * fails; a process killed in between leaves bytes no row names. Only objects older than any
+   * fails, unless the database was unreachable (the row may have committed); that, or a
+   * process killed in between, leaves bytes no row may name. Only objects older than any
    * upload can still be running (a request's timeout, plus a completion's lease) are judged, in
    * pages of one query each. This lists every original: O(objects) per sweep.
    */
