@@ -595,6 +595,12 @@ describe.each(DATABASE_KINDS)('persistence repositories (%s)', (kind: DatabaseKi
       await attempt(failedOnce.id, false);
       const window = [minutesAgo(5), new Date(Date.now() + 1000)] as const;
 
+      // Processed long ago, changed just now (labelled, or its original removed by retention):
+      // an old event, whatever its updated_at says.
+      const touchedLater = await processed();
+      await db.prisma.$executeRaw`
+        UPDATE images SET processed_at = ${minutesAgo(120)} WHERE id = ${touchedLater.id}::uuid`;
+
       const found = await webhooks.findUnannounced('image.processed', ...window, 50);
       expect(found.map((image) => image.id).sort()).toEqual([failedOnce.id, undelivered.id].sort());
       // Nobody subscribed to these, and nothing happened outside the window.

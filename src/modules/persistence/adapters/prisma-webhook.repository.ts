@@ -64,11 +64,14 @@ export class PrismaWebhookRepository extends WebhookRepository {
   ): Promise<ImageRecord[]> {
     const status = event === 'image.failed' ? 'failed' : 'processed';
     const quarantinedOnly = event === 'image.quarantined';
-    // The message id is webhookMessageId(image id, event), built here in SQL.
+    // The message id is webhookMessageId(image id, event), built here in SQL. `updated_at`
+    // moves with any later change (a label, retention), so the event's own time is checked
+    // too: processed_at where there is one (a failure keeps no time of its own).
     const found = await this.db.prisma.$queryRaw<{ id: string }[]>`
       SELECT i.id::text AS id FROM images i
       WHERE i.status = ${status}::image_status AND (${quarantinedOnly} = false OR i.quarantined)
         AND i.updated_at >= ${from} AND i.updated_at < ${to}
+        AND COALESCE(i.processed_at, i.updated_at) >= ${from}
         AND EXISTS (
           SELECT 1 FROM webhooks w
           WHERE w.owner_id = i.owner_id AND ${event} = ANY(w.events)

@@ -67,8 +67,9 @@ export abstract class WebhookRepository {
 
   /**
    * Images that reached `event`'s state (processed, quarantined, failed) between `from` and
-   * `to` while their owner has a webhook subscribed to it with no succeeded delivery of that
-   * message: announcements a lost queue may have dropped. Oldest first.
+   * `to` and were last changed in that window too, while their owner has a webhook subscribed
+   * to it with no succeeded delivery of that message: announcements a lost queue may have
+   * dropped. Oldest first.
    */
   abstract findUnannounced(
     event: WebhookEventType,
