@@ -36,6 +36,7 @@ import {
   PromotionResource,
 } from './dto/model.resource';
 import {
+  DEFAULT_TRAINING_RUNS_PAGE,
   LabelScoresResource,
   ListTrainingRunsQuery,
   TrainingRunListResource,
@@ -124,7 +125,8 @@ export class ModelsController {
   ): Promise<TrainingRunListResource> {
     const versions = await this.registry.listVersions(name);
     const numbers = new Map(versions.map((version) => [version.id, version.version]));
-    const runs = await this.trainingRuns.listForModel(name, query.limit ?? 20);
+    const limit = query.limit ?? DEFAULT_TRAINING_RUNS_PAGE;
+    const runs = await this.trainingRuns.listForModel(name, limit);
     return { items: runs.map((run) => presentTrainingRun(run, numbers)) };
   }
 

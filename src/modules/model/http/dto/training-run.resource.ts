@@ -4,9 +4,14 @@ import { IsInt, IsOptional, Max, Min } from 'class-validator';
 import { TRAINING_RUN_STATUSES, TrainingRunStatus } from '../../../persistence';
 
 export const MAX_TRAINING_RUNS_PAGE = 100;
+export const DEFAULT_TRAINING_RUNS_PAGE = 20;
 
 export class ListTrainingRunsQuery {
-  @ApiPropertyOptional({ minimum: 1, maximum: MAX_TRAINING_RUNS_PAGE, default: 20 })
+  @ApiPropertyOptional({
+    minimum: 1,
+    maximum: MAX_TRAINING_RUNS_PAGE,
+    default: DEFAULT_TRAINING_RUNS_PAGE,
+  })
   @IsOptional()
   @Type(() => Number)
   @IsInt()
