@@ -26,14 +26,14 @@ export class ErrorEnvelopeFilter implements ExceptionFilter {
     const http = host.switchToHttp();
     const request = http.getRequest<FastifyRequest>();
     const reply = http.getResponse<FastifyReply>();
-    const outage = isDependencyOutage(exception);
+    // An AppError or DomainError is an answer chosen on purpose (e.g. 503 not_ready, or a 404
+    // that quotes the name asked for); anything else is a fault or an outage.
+    const chosen = exception instanceof AppError || exception instanceof DomainError;
+    const outage = !chosen && isDependencyOutage(exception);
     // An outage is a state readiness reports, not a fault of this request: a 503, no stack.
     if (outage)
       this.logger.warn(`request ${request.id} met an outage: ${(exception as Error).message}`);
     const rendered = render(outage ? dependencyUnavailable() : exception);
-    // An AppError or DomainError is an answer chosen on purpose (e.g. 503 not_ready); anything
-    // else is a fault.
-    const chosen = exception instanceof AppError || exception instanceof DomainError;
     if (rendered.status >= 500 && !chosen && !outage) {
       this.logger.error({ err: exception, requestId: request.id }, 'request failed');
     }
