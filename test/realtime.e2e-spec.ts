@@ -400,7 +400,7 @@ describe.each(backends)('realtime pipeline on %s', (_name, boot) => {
 
     const reconciler = h.app.app.get(ImageReconciler);
     const { requeued } = await reconciler.reconcile(
-      Date.now() + h.app.config.realtime.reconcileStaleS * 1000 + 1000,
+      Date.now() + h.app.config.reconcile.staleS * 1000 + 1000,
     );
     expect(requeued).toBeGreaterThanOrEqual(1);
     expect(await c.settled(owner, id)).toMatchObject({ status: 'processed' });

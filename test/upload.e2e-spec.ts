@@ -493,7 +493,7 @@ describe.each(backends)('uploads and image fetch on %s', (_name, boot) => {
 
       // A pass once the image has waited long enough for its job to count as lost.
       const { requeued } = await reconciler.reconcile(
-        Date.now() + h.app.config.realtime.reconcileStaleS * 1000 + 1000,
+        Date.now() + h.app.config.reconcile.staleS * 1000 + 1000,
       );
       expect(requeued).toBeGreaterThanOrEqual(1);
       const processed = await waitForStatus(image.id, as);

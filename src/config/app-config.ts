@@ -84,10 +84,10 @@ export class AppConfig {
     decodeOnce: boolean;
     /** Moderation labels and the score at or above which an image is quarantined. */
     quarantine: { label: string; threshold: number }[];
-    reconcileIntervalS: number;
-    reconcileStaleS: number;
     sseHeartbeatMs: number;
   };
+  /** The reconcilers every worker runs: images stuck in the pipeline, batch runs' lost jobs. */
+  readonly reconcile: { intervalS: number; staleS: number };
   readonly webhooks: { attempts: number; timeoutMs: number; allowPrivate: boolean };
   /** Days each kind of data is kept; undefined: forever. */
   readonly retention: {
@@ -178,10 +178,9 @@ export class AppConfig {
     this.realtime = {
       decodeOnce: s.PIPELINE_DECODE_ONCE,
       quarantine: parseThresholds(s.MODERATION_QUARANTINE),
-      reconcileIntervalS: s.RECONCILE_INTERVAL_S,
-      reconcileStaleS: s.RECONCILE_STALE_S,
       sseHeartbeatMs: s.SSE_HEARTBEAT_MS,
     };
+    this.reconcile = { intervalS: s.RECONCILE_INTERVAL_S, staleS: s.RECONCILE_STALE_S };
     this.webhooks = {
       attempts: s.WEBHOOK_ATTEMPTS,
       timeoutMs: s.WEBHOOK_TIMEOUT_MS,

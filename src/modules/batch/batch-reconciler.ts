@@ -48,7 +48,7 @@ export class BatchReconciler implements OnApplicationBootstrap, OnModuleDestroy 
   ) {}
 
   onApplicationBootstrap(): void {
-    this.passes.start(this.config.realtime.reconcileIntervalS * 1000);
+    this.passes.start(this.config.reconcile.intervalS * 1000);
   }
 
   onModuleDestroy(): Promise<void> {
@@ -56,7 +56,7 @@ export class BatchReconciler implements OnApplicationBootstrap, OnModuleDestroy 
   }
 
   async reconcile(now = Date.now()): Promise<BatchReconcileResult> {
-    const before = new Date(now - this.config.realtime.reconcileStaleS * 1000);
+    const before = new Date(now - this.config.reconcile.staleS * 1000);
     const runs = await this.runs.claimUnfinished(before, RECONCILE_RUNS_PER_PASS);
     const result: BatchReconcileResult = { checked: runs.length, requeued: 0, busy: 0 };
     for (const run of runs) {

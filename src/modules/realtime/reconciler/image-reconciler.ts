@@ -54,7 +54,7 @@ export class ImageReconciler implements OnApplicationBootstrap, OnModuleDestroy 
   ) {}
 
   onApplicationBootstrap(): void {
-    this.passes.start(this.config.realtime.reconcileIntervalS * 1000);
+    this.passes.start(this.config.reconcile.intervalS * 1000);
   }
 
   onModuleDestroy(): Promise<void> {
@@ -62,7 +62,7 @@ export class ImageReconciler implements OnApplicationBootstrap, OnModuleDestroy 
   }
 
   async reconcile(now = Date.now()): Promise<ReconcileResult> {
-    const staleSince = new Date(now - this.config.realtime.reconcileStaleS * 1000);
+    const staleSince = new Date(now - this.config.reconcile.staleS * 1000);
     const stuck = [
       ...(await this.images.findStale('uploaded', staleSince, RECONCILE_BATCH_SIZE)),
       ...(await this.images.findStale('processing', staleSince, RECONCILE_BATCH_SIZE)),
