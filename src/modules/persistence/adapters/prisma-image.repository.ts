@@ -68,7 +68,8 @@ export class PrismaImageRepository extends ImageRepository {
       // row, and a caller told "duplicate" would delete the bytes its row names.
       if (existing?.id === row.id) return { image: toImageRecord(existing), duplicate: false };
       if (existing) return { image: toImageRecord(existing), duplicate: true };
-      // The conflicting image was deleted meanwhile (or the id or key is taken): try again.
+      // The conflicting image was deleted meanwhile: try again. An id or key another row holds
+      // conflicts every time, and ends as a DuplicateRecordError.
       if (attempt === COMPLETE_ATTEMPTS) throw new DuplicateRecordError('image', []);
     }
   }
