@@ -6,6 +6,7 @@ import { AccountErasureService } from './privacy/account-erasure.service';
 import { AccountExportService } from './privacy/account-export.service';
 import { EraseAccountJob } from './privacy/erase-account.job';
 import { PrivacyController } from './privacy/privacy.controller';
+import { ClockModule } from '../../common/clock.module';
 import { DailyReportJob } from './reports/daily-report.job';
 import { DailyReportService } from './reports/daily-report.service';
 import { ReportsController } from './reports/reports.controller';
@@ -19,7 +20,7 @@ import { StorageModule } from '../storage/storage.module';
  * role that runs or starts batch work needs them: web checks options, workers run them).
  */
 @Module({
-  imports: [PersistenceModule, BroadcastModule, StorageModule],
+  imports: [PersistenceModule, BroadcastModule, StorageModule, ClockModule],
   providers: [
     DailyReportService,
     DailyReportJob,

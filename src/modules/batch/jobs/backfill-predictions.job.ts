@@ -1,9 +1,11 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { HttpStatus, Inject, Injectable } from '@nestjs/common';
 import { z } from 'zod';
+import { AppError } from '../../../common/app-error';
 import {
   BACKBONE_NAME,
   BUNDLED_ARTIFACT_KEY,
   EMBEDDING_SIZE,
+  ModelRegistry,
   ModelRuntime,
   ModelServer,
 } from '../../model';
@@ -34,6 +36,9 @@ const optionsSchema = z
     model: z.string().min(1).max(200).optional(),
   })
   .strict();
+
+/** The subject of a run over every model (no model name has a `*`). */
+const EVERY_MODEL = '*';
 
 export type BackfillPredictionsOptions = z.output<typeof optionsSchema>;
 
@@ -77,10 +82,21 @@ export class BackfillPredictionsJob implements BatchJobHandler<
     private readonly runtime: ModelRuntime,
     private readonly realtimeFirst: RealtimeFirst,
     @Inject(ModelServer) private readonly models: ModelServer,
+    private readonly registry: ModelRegistry,
   ) {}
 
   parseOptions(body: unknown): BackfillPredictionsOptions {
     return parseBatchOptions(optionsSchema, body);
+  }
+
+  /** 404 `model_not_found`, 409 `no_production_version` for a model with nothing to predict with. */
+  async check({ model }: BackfillPredictionsOptions): Promise<void> {
+    if (model === undefined) return;
+    if (!(await this.registry.getModel(model)).production) throw noProductionVersion(model);
+  }
+
+  subject({ model }: BackfillPredictionsOptions): string {
+    return model ?? EVERY_MODEL;
   }
 
   async run(ctx: BatchRunContext<BackfillPredictionsOptions>): Promise<BatchFanOut> {
@@ -98,11 +114,7 @@ export class BackfillPredictionsJob implements BatchJobHandler<
       ? [await this.modelsRepo.findProduction(model)]
       : await this.modelsRepo.listProduction();
     const found = records.filter((record): record is ModelVersionRecord => record !== null);
-    if (found.length === 0) {
-      throw new Error(
-        model ? `Model "${model}" has no production version` : 'No model is in production',
-      );
-    }
+    if (found.length === 0) throw noProductionVersion(model);
     return found.map((record) => ({
       id: record.id,
       name: record.modelName,
@@ -195,4 +207,12 @@ export class BackfillPredictionsJob implements BatchJobHandler<
       },
     ]);
   }
+}
+
+function noProductionVersion(model: string | undefined): AppError {
+  return new AppError(
+    HttpStatus.CONFLICT,
+    'no_production_version',
+    model ? `Model ${model} has no production version` : 'No model is in production',
+  );
 }
