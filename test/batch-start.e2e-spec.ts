@@ -150,11 +150,10 @@ describe('Starting batch runs on the embedded defaults (PGlite, in-process queue
       Array.from({ length: CONCURRENT }, () =>
         c.api('/v1/admin/batch/daily-report', { method: 'POST', body: '{"day":"2026-01-15"}' }),
       ),
-    );
+    ).finally(() => jobs.resume('batch'));
     expect(answers.map((a) => a.status)).toEqual(Array(CONCURRENT).fill(202));
     const ids = new Set(answers.map((a) => a.body.id));
     expect(ids.size).toBe(1);
-    await jobs.resume('batch');
     expect(await c.finishedRun(answers[0].body.id)).toMatchObject({ status: 'completed' });
     const again = await c.startBatch('daily-report', { day: '2026-01-15' });
     expect(ids.has(again.id)).toBe(false);
