@@ -2,8 +2,10 @@ import { DatabaseClient } from '../src/modules/persistence/database/database-cli
 import { BatchSteps } from '../src/modules/batch/batch-steps';
 import { DailyReportService } from '../src/modules/batch/reports/daily-report.service';
 import { JobQueue } from '../src/modules/queue/job-queue';
+import { EMBEDDING_SIZE } from '../src/modules/model';
 import { adminClient } from './support/admin-client';
 import { bootListeningApp, TestApp } from './support/app';
+import { graphHead } from './support/model-artifacts';
 import { createTestDatabase, TestDatabase } from './support/postgres';
 import { deleteRedisKeys, testRedis } from './support/redis';
 
@@ -79,7 +81,6 @@ describe('Starting batch runs (web role, PostgreSQL, Redis)', () => {
     ['train-classifier', '{}'],
     ['daily-report', '{"day":"2026-01-15"}'],
     ['backfill-predictions', '{"model":"moderation"}'],
-    ['backfill-predictions', '{}'],
     ['compute-embeddings', '{}'],
     ['retention', '{"dryRun":true}'],
   ])('answers %s %s started concurrently with one run', async (job, body) => {
@@ -100,6 +101,36 @@ describe('Starting batch runs (web role, PostgreSQL, Redis)', () => {
     const explicit = await post('daily-report', JSON.stringify({ day: yesterday }));
     expect(new Set([a.body.id, b.body.id, none.body.id]).size).toBe(3);
     expect(explicit.body.id).toBe(none.body.id);
+    // The subject of a backfill is the versions it predicts with: only moderation's here.
+    const every = await post('backfill-predictions', '{}');
+    const moderation = await post('backfill-predictions', '{"model":"moderation"}');
+    expect([every.status, every.body.id]).toEqual([202, moderation.body.id]);
+  });
+
+  it('starts a backfill of a newly promoted version although one of the version before is queued', async () => {
+    const promoteNewVersion = async (version: number) => {
+      const form = new FormData();
+      const files = graphHead(
+        {
+          kernel: new Float32Array(EMBEDDING_SIZE * 2).fill(0.01 * version),
+          bias: new Float32Array([0.1, -0.1]),
+        },
+        ['sparrow', 'robin'],
+      );
+      for (const file of files) {
+        form.append('files', new Blob([new Uint8Array(file.bytes)]), file.name);
+      }
+      const added = await c.api('/v1/models/birds/versions', { method: 'POST', body: form });
+      expect(added.status).toBe(201);
+      const promote = `/v1/models/birds/versions/${version}/promote`;
+      expect((await c.api(promote, { method: 'POST' })).status).toBe(200);
+    };
+    await promoteNewVersion(1);
+    const before = await post('backfill-predictions', '{"model":"birds"}');
+    await promoteNewVersion(2);
+    const after = await post('backfill-predictions', '{"model":"birds"}');
+    expect([after.status, after.body.status]).toEqual([202, 'queued']);
+    expect(after.body.id).not.toBe(before.body.id);
   });
 
   it('starts one erase-account run for concurrent erasures of one user', async () => {

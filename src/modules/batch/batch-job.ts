@@ -110,7 +110,7 @@ export interface BatchJobHandler<O, R> {
    * What the run works on (e.g. a model, a day): at most one run of the job per subject is
    * queued or running at once; a start while one is gets that run.
    */
-  subject(options: O): string;
+  subject(options: O): string | Promise<string>;
   run(ctx: BatchRunContext<O>): Promise<R | BatchFanOut>;
   runChunk?(ctx: BatchChunkContext<O>): Promise<void>;
   finish?(ctx: BatchFinishContext<O>): Promise<R> | R;

@@ -52,15 +52,17 @@ export class BatchLauncher {
       return record(options, { error: `No handler is registered for batch job "${job}"` });
     }
     let parsed: unknown;
+    let dedupKey: string;
     try {
       parsed = handler.parseOptions(options ?? {});
       await handler.check?.(parsed);
+      dedupKey = await handler.subject(parsed);
     } catch (error) {
       if (start.triggerKey === undefined || !isRefusal(error)) throw error;
       // e.g. a schedule for a job that needs options: the failure shows in the runs list.
       return record(options, { error: `Invalid options: ${error.message}` });
     }
-    const run = await record(parsed, { dedupKey: handler.subject(parsed) });
+    const run = await record(parsed, { dedupKey });
     if (run.status !== 'queued') return run;
     try {
       await this.steps.queueRun(run.id);

@@ -37,9 +37,6 @@ const optionsSchema = z
   })
   .strict();
 
-/** The subject of a run over every model (no model name has a `*`). */
-const EVERY_MODEL = '*';
-
 export type BackfillPredictionsOptions = z.output<typeof optionsSchema>;
 
 /** A model version the run predicts with, fixed when the run plans its chunks. */
@@ -95,8 +92,16 @@ export class BackfillPredictionsJob implements BatchJobHandler<
     if (!(await this.registry.getModel(model)).production) throw noProductionVersion(model);
   }
 
-  subject({ model }: BackfillPredictionsOptions): string {
-    return model ?? EVERY_MODEL;
+  /**
+   * The versions it will predict with, not only the model: a run started before a promotion
+   * predicts with the version it found, so the promoted one needs a run of its own.
+   */
+  async subject({ model }: BackfillPredictionsOptions): Promise<string> {
+    const versions = await this.targets(model);
+    return versions
+      .map((v) => `${v.name}@${v.version}`)
+      .sort()
+      .join(',');
   }
 
   async run(ctx: BatchRunContext<BackfillPredictionsOptions>): Promise<BatchFanOut> {
