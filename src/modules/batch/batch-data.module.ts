@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { ClockModule } from '../../common/clock.module';
 import { BroadcastModule } from '../broadcast/broadcast.module';
 import { PersistenceModule } from '../persistence';
 import { BatchCoreModule } from './batch-core.module';
@@ -6,7 +7,6 @@ import { AccountErasureService } from './privacy/account-erasure.service';
 import { AccountExportService } from './privacy/account-export.service';
 import { EraseAccountJob } from './privacy/erase-account.job';
 import { PrivacyController } from './privacy/privacy.controller';
-import { ClockModule } from '../../common/clock.module';
 import { DailyReportJob } from './reports/daily-report.job';
 import { DailyReportService } from './reports/daily-report.service';
 import { ReportsController } from './reports/reports.controller';

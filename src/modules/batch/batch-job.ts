@@ -93,9 +93,8 @@ export interface BatchFinishContext<O> {
  * The handler of one batch job (see `BatchJob`). `parseOptions` checks a start request's
  * JSON body (throw `BatchOptionsError`, e.g. through `parseBatchOptions`) and `check` against
  * the data; `run` does the work and resolves with the run's result, or plans it and returns
- * `ctx.fanOut(...)`; then
- * `runChunk` does each chunk and `finish` makes the result from the totals. Runs must be
- * idempotent: an attempt may be repeated after a crash.
+ * `ctx.fanOut(...)`; then `runChunk` does each chunk and `finish` makes the result from the
+ * totals. Runs must be idempotent: an attempt may be repeated after a crash.
  */
 export interface BatchJobHandler<O, R> {
   /** Started only by code (e.g. account erasure): `POST /v1/admin/batch/:job` answers 404. */
