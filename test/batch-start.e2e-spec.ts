@@ -1,4 +1,5 @@
 import { DatabaseClient } from '../src/modules/persistence/database/database-client';
+import { BatchLauncher } from '../src/modules/batch/batch-launcher';
 import { BatchSteps } from '../src/modules/batch/batch-steps';
 import { DailyReportService } from '../src/modules/batch/reports/daily-report.service';
 import { JobQueue } from '../src/modules/queue/job-queue';
@@ -91,6 +92,17 @@ describe('Starting batch runs (web role, PostgreSQL, Redis)', () => {
     expect(await runCount(job)).toBe(before + 1);
     // A retry later gets the same run while it is queued.
     expect((await post(job, body)).body.id).toBe(answers[0].body.id);
+  });
+
+  it('gives rounds on two workers the queued run of a model instead of a second one', async () => {
+    const launcher = app.app.get(BatchLauncher);
+    const asked = await post('train-classifier', '{"model":"pets"}');
+    const rounds = await Promise.all(
+      ['round-a', 'round-b'].map((round) =>
+        launcher.start('train-classifier', { model: 'pets' }, { triggerKey: `${round}.pets` }),
+      ),
+    );
+    expect(rounds.map((run) => run.id)).toEqual([asked.body.id, asked.body.id]);
   });
 
   it('keeps other subjects apart: another day or model is another run', async () => {
