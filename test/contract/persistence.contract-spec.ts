@@ -958,6 +958,23 @@ describe.each(DATABASE_KINDS)('persistence repositories (%s)', (kind: DatabaseKi
       const later = ours(await batchRuns.claimUnfinished(new Date(Date.now() + 60_000), 1000));
       expect(later.sort()).toEqual([queued.id, running.id].sort());
     });
+
+    it('keeps one queued or running run per job and dedup key; a finished one leaves room', async () => {
+      const job = unique('job');
+      const start = (dedupKey: string, triggerKey?: string) =>
+        batchRuns.create({ job, options: {}, dedupKey, triggerKey });
+      const concurrent = await Promise.all([1, 2, 3, 4].map(() => start('pets')));
+      expect(new Set(concurrent.map((run) => run.id)).size).toBe(1);
+      const [first] = concurrent;
+      expect((await start('pets', unique('trigger'))).id).toBe(first.id);
+      expect((await start('dogs')).id).not.toBe(first.id);
+      await batchRuns.markRunning(first.id);
+      expect((await start('pets')).id).toBe(first.id);
+      await batchRuns.complete(first.id, null);
+      const next = await start('pets');
+      expect(next).toMatchObject({ status: 'queued' });
+      expect(next.id).not.toBe(first.id);
+    });
   });
 
   describe('AuditLogRepository', () => {

@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { ClockModule } from '../../common/clock.module';
 import { BroadcastModule } from '../broadcast/broadcast.module';
 import { PersistenceModule } from '../persistence';
 import { BatchCoreModule } from './batch-core.module';
@@ -19,7 +20,7 @@ import { StorageModule } from '../storage/storage.module';
  * role that runs or starts batch work needs them: web checks options, workers run them).
  */
 @Module({
-  imports: [PersistenceModule, BroadcastModule, StorageModule],
+  imports: [PersistenceModule, BroadcastModule, StorageModule, ClockModule],
   providers: [
     DailyReportService,
     DailyReportJob,

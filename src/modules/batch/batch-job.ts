@@ -91,13 +91,25 @@ export interface BatchFinishContext<O> {
 
 /**
  * The handler of one batch job (see `BatchJob`). `parseOptions` checks a start request's
- * JSON body (throw `BatchOptionsError`, e.g. through `parseBatchOptions`); `run` does the
- * work and resolves with the run's result, or plans it and returns `ctx.fanOut(...)`; then
- * `runChunk` does each chunk and `finish` makes the result from the totals. Runs must be
- * idempotent: an attempt may be repeated after a crash.
+ * JSON body (throw `BatchOptionsError`, e.g. through `parseBatchOptions`) and `check` against
+ * the data; `run` does the work and resolves with the run's result, or plans it and returns
+ * `ctx.fanOut(...)`; then `runChunk` does each chunk and `finish` makes the result from the
+ * totals. Runs must be idempotent: an attempt may be repeated after a crash.
  */
 export interface BatchJobHandler<O, R> {
+  /** Started only by code (e.g. account erasure): `POST /v1/admin/batch/:job` answers 404. */
+  readonly internal?: boolean;
   parseOptions(body: unknown): O;
+  /**
+   * Checks the options against the data at start (e.g. the model exists): throws an
+   * `AppError` (4xx) the start request answers with, so no run is made that can only fail.
+   */
+  check?(options: O): Promise<void>;
+  /**
+   * What the run works on (e.g. a model, a day): at most one run of the job per subject is
+   * queued or running at once; a start while one is gets that run.
+   */
+  subject(options: O): string | Promise<string>;
   run(ctx: BatchRunContext<O>): Promise<R | BatchFanOut>;
   runChunk?(ctx: BatchChunkContext<O>): Promise<void>;
   finish?(ctx: BatchFinishContext<O>): Promise<R> | R;

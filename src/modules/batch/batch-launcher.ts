@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
+import { AppError } from '../../common/app-error';
 import { BatchRunRecord, BatchRunRepository, JsonValue } from '../persistence';
 import { BatchJobRegistry, unknownBatchJob } from './batch-job-registry';
-import { BatchOptionsError } from './batch-job';
 import { BatchSteps } from './batch-steps';
 
 export interface StartOptions {
@@ -31,33 +31,38 @@ export class BatchLauncher {
   ) {}
 
   /**
-   * Throws 404 `batch_job_not_found` for an unknown job (without a trigger key), 400
-   * `invalid_batch_options` for options its handler refuses, 503 when the queue is down.
+   * Throws 404 `batch_job_not_found` for an unknown job (without a trigger key), the 4xx of
+   * options its handler refuses (400 `invalid_batch_options`, 404 `model_not_found`, ...),
+   * 503 when the queue is down. While a run of the job on the same subject is queued or
+   * running, resolves with that run instead of starting another.
    */
   async start(job: string, options: unknown, start: StartOptions = {}): Promise<BatchRunRecord> {
-    const record = (parsed: unknown, error?: string) =>
+    const record = (parsed: unknown, extra: { dedupKey?: string; error?: string }) =>
       this.runs.create({
         job,
         options: (parsed ?? {}) as JsonValue,
         requestedBy: start.requestedBy ?? 'system',
         triggerKey: start.triggerKey,
-        error,
+        ...extra,
       });
     const handler = this.registry.find(job);
     if (!handler) {
       if (start.triggerKey === undefined) throw unknownBatchJob(job);
       this.logger.warn(`Batch job "${job}" has no handler here; its run is recorded as failed`);
-      return record(options, `No handler is registered for batch job "${job}"`);
+      return record(options, { error: `No handler is registered for batch job "${job}"` });
     }
     let parsed: unknown;
+    let dedupKey: string;
     try {
       parsed = handler.parseOptions(options ?? {});
+      await handler.check?.(parsed);
+      dedupKey = await handler.subject(parsed);
     } catch (error) {
-      if (start.triggerKey === undefined || !(error instanceof BatchOptionsError)) throw error;
+      if (start.triggerKey === undefined || !isRefusal(error)) throw error;
       // e.g. a schedule for a job that needs options: the failure shows in the runs list.
-      return record(options, `Invalid options: ${error.message}`);
+      return record(options, { error: `Invalid options: ${error.message}` });
     }
-    const run = await record(parsed);
+    const run = await record(parsed, { dedupKey });
     if (run.status !== 'queued') return run;
     try {
       await this.steps.queueRun(run.id);
@@ -68,4 +73,9 @@ export class BatchLauncher {
     }
     return run;
   }
+}
+
+/** Options the handler refused (a client error), as opposed to a failure of ours. */
+function isRefusal(error: unknown): error is AppError {
+  return error instanceof AppError && error.getStatus() < 500;
 }

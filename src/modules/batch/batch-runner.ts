@@ -1,6 +1,8 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
+import { AppError } from '../../common/app-error';
+import { DomainError } from '../../common/domain-error';
 import { AppConfig } from '../../config';
 import { BatchCheckpoint, BatchRunRecord, BatchRunRepository, JsonValue } from '../persistence';
 import { Job } from '../queue/job-queue';
@@ -52,11 +54,13 @@ export class BatchRunner {
       else await this.finish(run, handler);
     } catch (error) {
       if (error instanceof ChunkTakenOverError) return;
-      const message = (error as Error).message;
       if (job.attempt >= this.config.queue.attempts) {
         const where = step.step === 'chunk' ? `chunk ${step.chunk}: ` : '';
-        await this.runs.fail(run.id, `${where}${message}`.slice(0, 2000));
-        this.logger.error(`Batch run ${run.id} (${run.job}) failed: ${message}`);
+        await this.runs.fail(run.id, `${where}${publicMessage(error)}`.slice(0, 2000));
+        this.logger.error(
+          `Batch run ${run.id} (${run.job}) failed: ${where}${(error as Error).message}`,
+          (error as Error).stack,
+        );
       }
       throw error;
     }
@@ -167,4 +171,13 @@ function isFanOut(outcome: unknown): outcome is BatchFanOut {
 /** A result as stored: plain JSON (undefined becomes null). */
 function toJson(value: unknown): JsonValue {
   return value === undefined ? null : (JSON.parse(JSON.stringify(value)) as JsonValue);
+}
+
+/**
+ * What a failed run says: our own errors' messages; anything else (a driver's or SQL text)
+ * only in the log, where the run's id finds it.
+ */
+function publicMessage(error: unknown): string {
+  if (error instanceof AppError || error instanceof DomainError) return error.message;
+  return 'Internal error (details in the worker log)';
 }

@@ -11,6 +11,7 @@ import {
 import { AppError } from '../../common/app-error';
 import { CurrentPrincipal, type Principal, RateLimit, RequireScopes } from '../gateway';
 import { BatchRunRecord, BatchRunRepository } from '../persistence';
+import { BatchJobRegistry, unknownBatchJob } from './batch-job-registry';
 import { BatchLauncher } from './batch-launcher';
 import {
   BatchRunPageResource,
@@ -29,6 +30,7 @@ export class BatchController {
   constructor(
     private readonly launcher: BatchLauncher,
     private readonly runs: BatchRunRepository,
+    private readonly registry: BatchJobRegistry,
   ) {}
 
   @Post(':job')
@@ -39,7 +41,8 @@ export class BatchController {
     description:
       'Jobs: `compute-embeddings`, `backfill-predictions`, and those other modules register ' +
       '(`train-classifier`, `daily-report`, `retention`). 404 `batch_job_not_found` for ' +
-      'another name, 400 `invalid_batch_options` for options the job refuses.',
+      'another name, 400 `invalid_batch_options` for options the job refuses. While a run of ' +
+      'the job on the same subject (model, day, ...) is queued or running, answers that run.',
   })
   @ApiBody({ required: false, schema: { type: 'object', additionalProperties: true } })
   @ApiAcceptedResponse({ type: StartedBatchRunResource })
@@ -55,6 +58,8 @@ export class BatchController {
         'The body must be a JSON object of the job’s options',
       );
     }
+    // Internal jobs (account erasure) start from their own routes, which check who may.
+    if (this.registry.find(job)?.internal) throw unknownBatchJob(job);
     const run = await this.launcher.start(job, body ?? {}, {
       requestedBy: `${principal.kind}:${principal.id}`,
     });

@@ -1,9 +1,11 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { HttpStatus, Inject, Injectable } from '@nestjs/common';
 import { z } from 'zod';
+import { AppError } from '../../../common/app-error';
 import {
   BACKBONE_NAME,
   BUNDLED_ARTIFACT_KEY,
   EMBEDDING_SIZE,
+  ModelRegistry,
   ModelRuntime,
   ModelServer,
 } from '../../model';
@@ -77,10 +79,29 @@ export class BackfillPredictionsJob implements BatchJobHandler<
     private readonly runtime: ModelRuntime,
     private readonly realtimeFirst: RealtimeFirst,
     @Inject(ModelServer) private readonly models: ModelServer,
+    private readonly registry: ModelRegistry,
   ) {}
 
   parseOptions(body: unknown): BackfillPredictionsOptions {
     return parseBatchOptions(optionsSchema, body);
+  }
+
+  /** 404 `model_not_found`, 409 `no_production_version` for a model with nothing to predict with. */
+  async check({ model }: BackfillPredictionsOptions): Promise<void> {
+    if (model === undefined) return;
+    if (!(await this.registry.getModel(model)).production) throw noProductionVersion(model);
+  }
+
+  /**
+   * The versions it will predict with, not only the model: a run started before a promotion
+   * predicts with the version it found, so the promoted one needs a run of its own.
+   */
+  async subject({ model }: BackfillPredictionsOptions): Promise<string> {
+    const versions = await this.targets(model);
+    return versions
+      .map((v) => `${v.name}@${v.version}`)
+      .sort()
+      .join(',');
   }
 
   async run(ctx: BatchRunContext<BackfillPredictionsOptions>): Promise<BatchFanOut> {
@@ -98,11 +119,7 @@ export class BackfillPredictionsJob implements BatchJobHandler<
       ? [await this.modelsRepo.findProduction(model)]
       : await this.modelsRepo.listProduction();
     const found = records.filter((record): record is ModelVersionRecord => record !== null);
-    if (found.length === 0) {
-      throw new Error(
-        model ? `Model "${model}" has no production version` : 'No model is in production',
-      );
-    }
+    if (found.length === 0) throw noProductionVersion(model);
     return found.map((record) => ({
       id: record.id,
       name: record.modelName,
@@ -195,4 +212,12 @@ export class BackfillPredictionsJob implements BatchJobHandler<
       },
     ]);
   }
+}
+
+function noProductionVersion(model: string | undefined): AppError {
+  return new AppError(
+    HttpStatus.CONFLICT,
+    'no_production_version',
+    model ? `Model ${model} has no production version` : 'No model is in production',
+  );
 }

@@ -42,6 +42,11 @@ export class ComputeEmbeddingsJob implements BatchJobHandler<ComputeEmbeddingsOp
     return parseBatchOptions(optionsSchema, body);
   }
 
+  /** One run at a time, forced or not: a second would compute the same embeddings. */
+  subject(): string {
+    return 'all';
+  }
+
   run(ctx: BatchRunContext<ComputeEmbeddingsOptions>): Promise<BatchFanOut> {
     return this.chunks.plan(ctx);
   }

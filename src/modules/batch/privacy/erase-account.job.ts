@@ -27,10 +27,16 @@ export class EraseAccountJob implements BatchJobHandler<
   EraseAccountOptions,
   AccountErasureRecord | null
 > {
+  readonly internal = true;
+
   constructor(private readonly erasure: AccountErasureService) {}
 
   parseOptions(body: unknown): EraseAccountOptions {
     return parseBatchOptions(optionsSchema, body);
+  }
+
+  subject({ erasureId }: EraseAccountOptions): string {
+    return erasureId;
   }
 
   async run(

@@ -1,7 +1,15 @@
-import { Injectable } from '@nestjs/common';
+import { HttpStatus, Injectable } from '@nestjs/common';
 import { z } from 'zod';
+import { AppError } from '../../../common/app-error';
+import { Clock } from '../../../common/clock';
 import { DAY_MS, dayOf, dayStart } from '../../../common/dates/day-range';
-import { BatchJob, BatchJobHandler, BatchRunContext, parseBatchOptions } from '../batch-job';
+import {
+  BatchJob,
+  BatchJobHandler,
+  BatchOptionsError,
+  BatchRunContext,
+  parseBatchOptions,
+} from '../batch-job';
 import { DailyReportResult, DailyReportService } from './daily-report.service';
 
 const optionsSchema = z
@@ -21,15 +29,44 @@ export type DailyReportOptions = z.output<typeof optionsSchema>;
 @Injectable()
 @BatchJob('daily-report')
 export class DailyReportJob implements BatchJobHandler<DailyReportOptions, DailyReportResult> {
-  constructor(private readonly reports: DailyReportService) {}
+  constructor(
+    private readonly reports: DailyReportService,
+    private readonly clock: Clock,
+  ) {}
 
+  /**
+   * The default day is fixed at the start, so a run that starts after midnight still builds
+   * the day it was asked for, and concurrent starts of one day are one run.
+   */
   parseOptions(body: unknown): DailyReportOptions {
-    return parseBatchOptions(optionsSchema, body);
+    const { day = this.yesterday() } = parseBatchOptions(optionsSchema, body);
+    if (day < '0001-01-01') {
+      throw new AppError(
+        HttpStatus.BAD_REQUEST,
+        'invalid_date',
+        'Dates must fall in the years 0001 to 9999',
+      );
+    }
+    if (day > dayOf(this.clock.now())) throw new BatchOptionsError(`day ${day} is in the future`);
+    return { day };
+  }
+
+  subject(options: DailyReportOptions): string {
+    return this.dayOf(options);
   }
 
   async run(ctx: BatchRunContext<DailyReportOptions>): Promise<DailyReportResult> {
-    const result = await this.reports.build(ctx.options.day ?? dayOf(Date.now() - DAY_MS));
+    const result = await this.reports.build(this.dayOf(ctx.options));
     await ctx.progress({ done: 1, total: 1, counters: { owners: result.owners } });
     return result;
+  }
+
+  /** Runs recorded before the default day was fixed at the start have none. */
+  private dayOf({ day }: DailyReportOptions): string {
+    return day ?? this.yesterday();
+  }
+
+  private yesterday(): string {
+    return dayOf(this.clock.now() - DAY_MS);
   }
 }

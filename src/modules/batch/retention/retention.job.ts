@@ -22,6 +22,10 @@ export class RetentionJob implements BatchJobHandler<RetentionOptions, Retention
     return parseBatchOptions(optionsSchema, body);
   }
 
+  subject({ dryRun }: RetentionOptions): string {
+    return dryRun ? 'dry-run' : 'delete';
+  }
+
   run(ctx: BatchRunContext<RetentionOptions>): Promise<RetentionResult> {
     return this.retention.run({ dryRun: ctx.options.dryRun }, async (_kind, sofar) => {
       const { dryRun: _dryRun, ...counters } = sofar;

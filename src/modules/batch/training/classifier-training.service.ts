@@ -77,13 +77,19 @@ export class ClassifierTraining {
     private readonly config: AppConfig,
   ) {}
 
+  /** 404 `model_not_found`, or 409 `model_not_trainable` unless made by POST /v1/models. */
+  async checkTrainable(modelName: string): Promise<ModelSummary> {
+    const model = await this.registry.getModel(modelName);
+    if (model.kind !== 'classifier') throw notTrainable(modelName);
+    return model;
+  }
+
   async train(
     runId: string,
     modelName: string,
     progress: (progress: BatchProgress) => Promise<void> = async () => {},
   ): Promise<TrainingSummary> {
-    const model = await this.registry.getModel(modelName);
-    if (model.kind !== 'classifier') throw notTrainable(modelName);
+    const model = await this.checkTrainable(modelName);
     const { epochs, learningRate } = this.config.training;
     const params = {
       epochs,

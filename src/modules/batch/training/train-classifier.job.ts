@@ -12,6 +12,9 @@ const optionsSchema = z
   })
   .strict();
 
+/** The subject of a round over every due classifier (no model name has a `*`). */
+const ALL_DUE = '*';
+
 export type TrainClassifierOptions = z.output<typeof optionsSchema>;
 
 /** The result of a run without a model: the runs it started, and the models it left alone. */
@@ -40,6 +43,14 @@ export class TrainClassifierJob implements BatchJobHandler<
 
   parseOptions(body: unknown): TrainClassifierOptions {
     return parseBatchOptions(optionsSchema, body);
+  }
+
+  async check({ model }: TrainClassifierOptions): Promise<void> {
+    if (model !== undefined) await this.training.checkTrainable(model);
+  }
+
+  subject({ model }: TrainClassifierOptions): string {
+    return model ?? ALL_DUE;
   }
 
   run(ctx: BatchRunContext<TrainClassifierOptions>): Promise<TrainingSummary | TrainingRound> {

@@ -16,9 +16,9 @@ import { DuplicateRecordError } from '../domain/errors';
 import { Page } from '../domain/page';
 import { decodeCursor, encodeCursor } from './cursor';
 import { isUuid } from './ids';
-import { unlessDuplicate } from './prisma-errors';
 
 const MAX_PAGE_SIZE = 200;
+const CREATE_ATTEMPTS = 3;
 const UNFINISHED = { in: ['queued' as const, 'running' as const] };
 
 @Injectable()
@@ -38,14 +38,29 @@ export class PrismaBatchRunRepository extends BatchRunRepository {
       options: run.options as Prisma.InputJsonValue,
       requestedBy: run.requestedBy,
       triggerKey: run.triggerKey,
+      dedupKey: run.dedupKey,
       ...(failed && { status: 'failed' as const, error: run.error, finishedAt: new Date() }),
     };
-    try {
-      return toRecord(await unlessDuplicate('batch run', () => this.runs.create({ data })));
-    } catch (error) {
-      if (!(error instanceof DuplicateRecordError) || run.triggerKey === undefined) throw error;
-      return toRecord(await this.runs.findUniqueOrThrow({ where: { triggerKey: run.triggerKey } }));
+    // ON CONFLICT DO NOTHING; the run we collided with may finish before we read it, and then
+    // there is room for ours.
+    for (let attempt = 1; attempt <= CREATE_ATTEMPTS; attempt++) {
+      const [created] = await this.runs.createManyAndReturn({ data: [data], skipDuplicates: true });
+      const row = created ?? (await this.existing(run));
+      if (row) return toRecord(row);
     }
+    throw new DuplicateRecordError('batch run', ['job', 'dedup_key']);
+  }
+
+  /** The run a create collided with: same trigger key, or same job and subject, unfinished. */
+  private async existing(run: NewBatchRun): Promise<BatchRunRow | null> {
+    const byTrigger =
+      run.triggerKey === undefined
+        ? null
+        : await this.runs.findUnique({ where: { triggerKey: run.triggerKey } });
+    if (byTrigger || run.dedupKey === undefined) return byTrigger;
+    return this.runs.findFirst({
+      where: { job: run.job, dedupKey: run.dedupKey, status: UNFINISHED },
+    });
   }
 
   async findById(id: string): Promise<BatchRunRecord | null> {

@@ -22,11 +22,16 @@ export class PrismaDailyReportRepository extends DailyReportRepository {
     super();
   }
 
+  /**
+   * Concurrent rebuilds of one day (two workers) take turns on a transaction lock of the day:
+   * with nothing to lock before the first rows exist, both would delete nothing and insert.
+   */
   async replaceDay(day: UtcDay, rows: NewDailyReport[]): Promise<void> {
     const date = new Date(`${day}T00:00:00Z`);
-    await this.db.prisma.$transaction([
-      this.db.prisma.dailyReport.deleteMany({ where: { day: date } }),
-      this.db.prisma.dailyReport.createMany({
+    await this.db.prisma.$transaction(async (tx) => {
+      await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtext('daily_reports'), ${dayNumber(date)}::int)`;
+      await tx.dailyReport.deleteMany({ where: { day: date } });
+      await tx.dailyReport.createMany({
         data: rows.map((row) => ({
           day: date,
           scope: row.ownerId ?? GLOBAL_SCOPE,
@@ -40,8 +45,8 @@ export class PrismaDailyReportRepository extends DailyReportRepository {
           modelVersions: row.modelVersions as unknown as Prisma.InputJsonValue,
           storedBytes: BigInt(row.storedBytes),
         })),
-      }),
-    ]);
+      });
+    });
   }
 
   async find(query: DailyReportQuery): Promise<DailyReportRecord[]> {
@@ -122,4 +127,9 @@ function toDailyReportRecord(row: DailyReportRow): DailyReportRecord {
     storedBytes: Number(row.storedBytes),
     generatedAt: row.generatedAt,
   };
+}
+
+/** Days since 1970-01-01: the day's key in the advisory lock (an int4). */
+function dayNumber(date: Date): number {
+  return Math.round(date.getTime() / (24 * 3600 * 1000));
 }

@@ -34,6 +34,11 @@ export interface NewBatchRun {
   requestedBy?: string;
   /** Starting twice with one key gives the first run (e.g. a scheduled job retried). */
   triggerKey?: string;
+  /**
+   * What the run works on (e.g. `pets`, a day): while a run of the job with this key is queued
+   * or running, creating another gives that run.
+   */
+  dedupKey?: string;
   /** A run that cannot start (e.g. no handler for its job) is created failed with this error. */
   error?: string;
 }
@@ -84,7 +89,10 @@ export interface BatchChunkSummary {
  * recovered attempt never counts anything twice.
  */
 export abstract class BatchRunRepository {
-  /** Creates the run, or returns the one already created with `triggerKey`. */
+  /**
+   * Creates the run, or returns the one already created with `triggerKey`, or the queued or
+   * running one of the job with `dedupKey`.
+   */
   abstract create(run: NewBatchRun): Promise<BatchRunRecord>;
 
   abstract findById(id: string): Promise<BatchRunRecord | null>;
