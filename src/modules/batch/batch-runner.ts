@@ -1,8 +1,6 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { AppError } from '../../common/app-error';
-import { DomainError } from '../../common/domain-error';
 import { AppConfig } from '../../config';
 import { BatchCheckpoint, BatchRunRecord, BatchRunRepository, JsonValue } from '../persistence';
 import { Job } from '../queue/job-queue';
@@ -11,6 +9,7 @@ import { BatchChunkContext, BatchFanOut, BatchRunContext, ChunkTakenOverError } 
 import { AnyBatchJobHandler, BatchJobRegistry } from './batch-job-registry';
 import { BatchLauncher } from './batch-launcher';
 import { BatchSteps } from './batch-steps';
+import { publicFailure } from './public-failure';
 
 /** Who takes chunks in this process, as shown on a run (`host:pid`). */
 export const WORKER_NAME = `${hostname()}:${process.pid}`;
@@ -56,7 +55,7 @@ export class BatchRunner {
       if (error instanceof ChunkTakenOverError) return;
       if (job.attempt >= this.config.queue.attempts) {
         const where = step.step === 'chunk' ? `chunk ${step.chunk}: ` : '';
-        await this.runs.fail(run.id, `${where}${publicMessage(error)}`.slice(0, 2000));
+        await this.runs.fail(run.id, `${where}${publicFailure(error)}`.slice(0, 2000));
         this.logger.error(
           `Batch run ${run.id} (${run.job}) failed: ${where}${(error as Error).message}`,
           (error as Error).stack,
@@ -171,13 +170,4 @@ function isFanOut(outcome: unknown): outcome is BatchFanOut {
 /** A result as stored: plain JSON (undefined becomes null). */
 function toJson(value: unknown): JsonValue {
   return value === undefined ? null : (JSON.parse(JSON.stringify(value)) as JsonValue);
-}
-
-/**
- * What a failed run says: our own errors' messages; anything else (a driver's or SQL text)
- * only in the log, where the run's id finds it.
- */
-function publicMessage(error: unknown): string {
-  if (error instanceof AppError || error instanceof DomainError) return error.message;
-  return 'Internal error (details in the worker log)';
 }

@@ -23,6 +23,7 @@ import { ObjectNotFoundError, ObjectStorage } from '../../storage/object-storage
 import type { BatchProgress } from '../batch-job';
 import { BatchLauncher } from '../batch-launcher';
 import { RealtimeFirst } from '../realtime-first';
+import { publicFailure } from '../public-failure';
 import { balancedClassWeights } from './class-weights';
 import { argmaxRows, classificationMetrics } from './classification-metrics';
 import { decidePromotion, GateDecision } from './promotion-gate';
@@ -114,7 +115,7 @@ export class ClassifierTraining {
       });
       return summary;
     } catch (error) {
-      await this.runs.finish(runId, { status: 'failed', error: (error as Error).message });
+      await this.runs.finish(runId, { status: 'failed', error: publicFailure(error) });
       throw error;
     }
   }
