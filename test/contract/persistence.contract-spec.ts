@@ -888,6 +888,24 @@ describe.each(DATABASE_KINDS)('persistence repositories (%s)', (kind: DatabaseKi
       // Every label, when none is named.
       expect((await labels.summarize([])).examplesPerLabel).toMatchObject({ [other]: 1 });
     });
+
+    it('labels the same images from concurrent requests in opposite orders without deadlock', async () => {
+      const owner = await newOwner();
+      const ids: string[] = [];
+      for (let i = 0; i < 6; i++) ids.push((await newImage(owner)).id);
+      // Each request's first label covers the images the other request's second label does.
+      const halves = (order: string[], first: string, second: string) =>
+        order.map((imageId, i) => ({ imageId, label: i < order.length / 2 ? first : second }));
+      for (let pair = 0; pair < 20; pair++) {
+        const forward = halves(ids, `a${pair}`, `b${pair}`);
+        const backward = halves([...ids].reverse(), `c${pair}`, `d${pair}`);
+        const found = await Promise.all([
+          labels.setLabels(forward, owner),
+          labels.setLabels(backward, owner),
+        ]);
+        expect(found.map((set) => set.size)).toEqual([6, 6]);
+      }
+    });
   });
 
   describe('BatchRunRepository', () => {
