@@ -11,7 +11,7 @@ import {
   answerFrameworkError,
   rememberUrl,
 } from './common/http/framework-errors';
-import { checkParsedBodies } from './common/http/json-input';
+import { checkParsedBodies, JsonBodyInterceptor } from './common/http/json-input';
 import { RequestValidationPipe } from './common/http/request-validation.pipe';
 import { refuseNulInUrls } from './common/http/url-input';
 import { REQUEST_ID_HEADER, requestIdFor } from './common/http/request-id';
@@ -80,6 +80,7 @@ export async function createApp(
     });
   }
   app.useGlobalPipes(new RequestValidationPipe());
+  app.useGlobalInterceptors(new JsonBodyInterceptor());
   if (config.runs('web')) serveOpenApi(app);
   await app.init();
   return app;

@@ -158,6 +158,53 @@ describe('odd input: 4xx in the envelope, never a 5xx', () => {
       expectEnvelope(res, 415, 'unsupported_media_type');
       await http().get('/health/live').expect(200);
     });
+
+    it('answers a form to a JSON route with 415, starting no run (not a retention without dryRun)', async () => {
+      const form = await http()
+        .post('/v1/admin/batch/retention')
+        .set(asAdmin)
+        .field('dryRun', 'true');
+      expectEnvelope(form, 415, 'unsupported_media_type');
+      const runs = await http().get('/v1/admin/batch/runs').set(asAdmin).expect(200);
+      expect(runs.body.items).toEqual([]);
+    });
+
+    it.each([
+      ['POST', '/v1/models', 'name=m&kind=classifier'],
+      ['PUT', '/v1/images/0190a000-0000-7000-8000-000000000000/label', 'label=x'],
+      ['POST', '/v1/admin/batch/retention', 'dryRun=true'],
+    ])('answers a URL-encoded body to %s %s with 415', async (method, path, body) => {
+      const res = await http()
+        [method === 'PUT' ? 'put' : 'post'](path)
+        .set(asAdmin)
+        .type('form')
+        .send(body);
+      expectEnvelope(res, 415, 'unsupported_media_type');
+    });
+
+    it.each([['text/plain'], [undefined]])(
+      'answers a body typed %s to a JSON route with 415',
+      async (type) => {
+        const res = await t.app.inject({
+          method: 'POST',
+          url: '/v1/models',
+          headers: { ...asAdmin, ...(type && { 'content-type': type }) },
+          payload: '{"name":"m","kind":"classifier"}',
+        });
+        expect([res.statusCode, res.json().error.code]).toEqual([415, 'unsupported_media_type']);
+      },
+    );
+
+    it('still takes a JSON route without a body, and JSON with a charset', async () => {
+      const run = await http().post('/v1/admin/batch/nope').set(asAdmin);
+      expect(run.status).not.toBe(415);
+      const model = await http()
+        .post('/v1/models')
+        .set(asAdmin)
+        .set('content-type', 'application/json; charset=utf-8')
+        .send('{"name":"charset-model","kind":"classifier"}');
+      expect(model.status).toBe(201);
+    });
   });
 
   describe('dates', () => {

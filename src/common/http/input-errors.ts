@@ -68,3 +68,12 @@ export function unsupportedImageType(contentType: string): AppError {
     `${contentType} is not a supported image type`,
   );
 }
+
+/** A body of another type than the route takes as a value (JSON). */
+export function jsonBodyRequired(): AppError {
+  return new AppError(
+    HttpStatus.UNSUPPORTED_MEDIA_TYPE,
+    'unsupported_media_type',
+    'This route takes a JSON body (Content-Type: application/json)',
+  );
+}

@@ -1,6 +1,7 @@
 import { ArgumentMetadata, HttpStatus, ValidationPipe } from '@nestjs/common';
 import { Readable } from 'node:stream';
 import { AppError } from '../app-error';
+import { jsonBodyRequired } from './input-errors';
 
 /** The years every date of the API falls in (ISO 8601's four digits; PostgreSQL holds them). */
 const EARLIEST = Date.parse('0001-01-01T00:00:00.000Z');
@@ -39,14 +40,6 @@ function checkDates(value: unknown): void {
       for (const child of Object.values(node)) pending.push(child);
     }
   }
-}
-
-function jsonBodyRequired(): AppError {
-  return new AppError(
-    HttpStatus.UNSUPPORTED_MEDIA_TYPE,
-    'unsupported_media_type',
-    'This route takes a JSON body (Content-Type: application/json)',
-  );
 }
 
 function dateOutOfRange(): AppError {
