@@ -13,7 +13,7 @@ import {
 } from './common/http/framework-errors';
 import { checkParsedBodies, JsonBodyInterceptor } from './common/http/json-input';
 import { RequestValidationPipe } from './common/http/request-validation.pipe';
-import { refuseNulInUrls } from './common/http/url-input';
+import { refuseInvalidUrlCharacters } from './common/http/url-input';
 import { REQUEST_ID_HEADER, requestIdFor } from './common/http/request-id';
 import { applyRouteBodyLimits } from './common/http/route-body-limit';
 import { AppConfig } from './config';
@@ -60,7 +60,7 @@ export async function createApp(
     reply.header(REQUEST_ID_HEADER, request.id);
     rememberUrl(request);
   });
-  refuseNulInUrls(fastify);
+  refuseInvalidUrlCharacters(fastify);
   streamBinaryBodies(fastify);
   checkParsedBodies(fastify);
   applyRouteBodyLimits(fastify, { tensor: config.http.maxTensorBytes });

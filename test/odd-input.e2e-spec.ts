@@ -111,6 +111,45 @@ describe('odd input: 4xx in the envelope, never a 5xx', () => {
       expectEnvelope(await http().post(path).set(asAdmin).send(body), 400, 'invalid_characters');
     });
 
+    it.each([
+      ['POST', '/v1/models', '{"name":"sur","kind":"classifier","labels":["\\ud800","b"]}'],
+      ['POST', '/v1/models', '{"name":"sur","kind":"classifier","description":"a\\udfff"}'],
+      ['POST', '/v1/admin/batch/train-classifier', '{"model":"\\ud800"}'],
+      ['PUT', '/v1/images/0190a000-0000-7000-8000-000000000000/label', '{"label":"\\ud800"}'],
+      [
+        'POST',
+        '/v1/labels',
+        '{"items":[{"imageId":"0190a000-0000-7000-8000-000000000000","label":"\\ud800"}]}',
+      ],
+      ['POST', '/v1/keys', '{"\\udc00":1}'],
+    ])(
+      'refuses an unpaired surrogate in a JSON body to %s %s with 400',
+      async (method, url, body) => {
+        const res = await http()
+          [method === 'PUT' ? 'put' : 'post'](url)
+          .set(asAdmin)
+          .set('content-type', 'application/json')
+          .send(body);
+        expectEnvelope(res, 400, 'invalid_characters');
+      },
+    );
+
+    it('takes a surrogate pair (an emoji) in JSON', async () => {
+      const res = await http()
+        .post('/v1/models')
+        .set(asAdmin)
+        .set('content-type', 'application/json')
+        .send('{"name":"emoji","kind":"classifier","description":"\\ud83d\\ude00"}');
+      expect([res.status, res.body.description]).toEqual([201, '\u{1F600}']);
+    });
+
+    it.each(['/v1/images?label=%ED%A0%80', '/v1/images?label=a%FF', '/v1/reports?from=%C0'])(
+      'refuses bytes that are no UTF-8 in %s with 400',
+      async (path) => {
+        expectEnvelope(await http().get(path).set(asAdmin), 400, 'invalid_characters');
+      },
+    );
+
     it('refuses one in a URL-encoded body with 400', async () => {
       const res = await http()
         .post('/v1/keys')

@@ -4,7 +4,7 @@ import { RouteParamtypes } from '@nestjs/common/enums/route-paramtypes.enum.js';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Readable } from 'node:stream';
 import type { Observable } from 'rxjs';
-import { jsonBodyRequired, jsonTooDeep, nulCharacter } from './input-errors';
+import { checkCharacters, jsonBodyRequired, jsonTooDeep } from './input-errors';
 
 /**
  * Deeper than any real request (a 4-d tensor in an object is about 6), shallow enough for
@@ -15,7 +15,7 @@ export const MAX_JSON_DEPTH = 64;
 
 /**
  * Bodies a parser turned into values (JSON, URL-encoded forms): 400 for nesting past
- * MAX_JSON_DEPTH and for NUL in any key or string, before any pipe or handler sees them.
+ * MAX_JSON_DEPTH and for NUL or an unpaired surrogate in any key or string, before any pipe or handler sees them.
  * Streamed bodies (images, multipart) are checked where they are read.
  */
 export function checkParsedBodies(fastify: FastifyInstance): void {
@@ -32,7 +32,7 @@ export function checkJsonValue(value: unknown, maxDepth = MAX_JSON_DEPTH): void 
   const containers: [object, number][] = [];
   const visit = (node: unknown, depth: number) => {
     if (typeof node === 'string') {
-      if (node.includes('\0')) throw nulCharacter('JSON strings');
+      checkCharacters(node, 'JSON strings');
     } else if (typeof node === 'object' && node !== null) {
       if (depth > maxDepth) throw jsonTooDeep(maxDepth);
       containers.push([node, depth]);
@@ -50,7 +50,7 @@ export function checkJsonValue(value: unknown, maxDepth = MAX_JSON_DEPTH): void 
       continue;
     }
     for (const key of Object.keys(node)) {
-      if (key.includes('\0')) throw nulCharacter('JSON keys');
+      checkCharacters(key, 'JSON keys');
       visit((node as Record<string, unknown>)[key], depth + 1);
     }
   }
