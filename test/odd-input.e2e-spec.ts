@@ -385,6 +385,62 @@ describe('odd input: 4xx in the envelope, never a 5xx', () => {
     });
   });
 
+  describe('labels', () => {
+    const NFC = 'caf\u00e9';
+    const NFD = 'cafe\u0301';
+    const EMOJI = '\u{1F600}';
+    const createModel = (name: string, extra: Record<string, unknown>) =>
+      http()
+        .post('/v1/models')
+        .set(asAdmin)
+        .send({ name, kind: 'classifier', ...extra });
+
+    it.each([
+      ['none', []],
+      ['one', ['cat']],
+      ['one twice once trimmed', ['cat', ' cat ']],
+      ['one in NFC and NFD', [NFC, NFD]],
+      ['an empty one', ['cat', '  ']],
+      ['an invisible one', ['cat', '\u200b']],
+      ['an invisible one with spaces', ['cat', ' \ufeff\u2060 ']],
+      ['one over 200 characters (code points)', ['cat', EMOJI.repeat(201)]],
+    ])('refuses a trainable model with %s as labels with 400', async (_what, labels) => {
+      expectEnvelope(await createModel('labels-bad', { labels }), 400, 'invalid_labels');
+    });
+
+    it('stores model labels in NFC, trimmed, counting code points', async () => {
+      const res = await createModel('labels-nfc', { labels: [` ${NFD}`, EMOJI.repeat(200)] });
+      expect([res.status, res.body.trainingLabels]).toEqual([201, [NFC, EMOJI.repeat(200)]]);
+    });
+
+    it('bounds a model description in code points, in JSON as in a form', async () => {
+      const at = await createModel('described', { description: EMOJI.repeat(1000) });
+      expect(at.status).toBe(201);
+      const over = await createModel('overdescribed', { description: EMOJI.repeat(1001) });
+      expectEnvelope(over, 400, 'text_too_long');
+    });
+
+    it('labels images in NFC and refuses invisible labels', async () => {
+      const form = await http()
+        .post('/v1/images')
+        .set(asAdmin)
+        .attach('file', await testImages.png(7, 7), { filename: 'l.png', contentType: 'image/png' })
+        .expect(202);
+      const put = (label: string) =>
+        http().put(`/v1/images/${form.body.id}/label`).set(asAdmin).send({ label });
+      expect((await put(NFD)).body.label).toBe(NFC);
+      expect((await put(EMOJI.repeat(200))).status).toBe(200);
+      expectEnvelope(await put(EMOJI.repeat(201)), 400, 'invalid_label');
+      expectEnvelope(await put('\u200b\u200b'), 400, 'invalid_label');
+      const bulk = await http()
+        .post('/v1/labels')
+        .set(asAdmin)
+        .send({ items: [{ imageId: form.body.id, label: '\u200b' }] })
+        .expect(200);
+      expect(bulk.body.items[0].error.code).toBe('invalid_label');
+    });
+  });
+
   describe('URLs', () => {
     it('answers a path parameter over 100 characters with 414 uri_too_long', async () => {
       const res = await http()
