@@ -11,7 +11,8 @@ import {
   answerFrameworkError,
   rememberUrl,
 } from './common/http/framework-errors';
-import { checkParsedBodies, JsonBodyInterceptor } from './common/http/json-input';
+import { checkParsedBodies } from './common/http/json-input';
+import { RouteInputInterceptor } from './common/http/route-input.interceptor';
 import { RequestValidationPipe } from './common/http/request-validation.pipe';
 import { refuseInvalidUrlCharacters } from './common/http/url-input';
 import { REQUEST_ID_HEADER, requestIdFor } from './common/http/request-id';
@@ -80,7 +81,7 @@ export async function createApp(
     });
   }
   app.useGlobalPipes(new RequestValidationPipe());
-  app.useGlobalInterceptors(new JsonBodyInterceptor());
+  app.useGlobalInterceptors(new RouteInputInterceptor());
   if (config.runs('web')) serveOpenApi(app);
   await app.init();
   return app;

@@ -441,6 +441,37 @@ describe('odd input: 4xx in the envelope, never a 5xx', () => {
     });
   });
 
+  describe('query strings', () => {
+    it.each(['0x10', '1e1', '+16', ' 16', '16.0.0'])(
+      'refuses limit=%s (numbers are decimal) with 400',
+      async (limit) => {
+        const res = await http()
+          .get(`/v1/images?limit=${encodeURIComponent(limit)}`)
+          .set(asAdmin);
+        expectEnvelope(res, 400, 'bad_request');
+      },
+    );
+
+    it('takes a decimal limit', async () => {
+      await http().get('/v1/images?limit=16').set(asAdmin).expect(200);
+    });
+
+    it.each([
+      '/v1/models/moderation/versions?x=1',
+      '/v1/me/export?x=1',
+      '/v1/keys?x=1',
+      '/v1/reports?x=1',
+      '/v1/admin/batch/runs?x=1',
+      '/v1/images?x=1',
+    ])('refuses an unknown parameter in %s with 400', async (path) => {
+      expectEnvelope(await http().get(path).set(asAdmin), 400, 'bad_request');
+    });
+
+    it('answers a malformed report day with 400 bad_request, as documented', async () => {
+      expectEnvelope(await http().get('/v1/reports?from=abc').set(asAdmin), 400, 'bad_request');
+    });
+  });
+
   describe('URLs', () => {
     it('answers a path parameter over 100 characters with 414 uri_too_long', async () => {
       const res = await http()

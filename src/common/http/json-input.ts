@@ -1,10 +1,6 @@
-import { CallHandler, ExecutionContext, NestInterceptor } from '@nestjs/common';
-import { ROUTE_ARGS_METADATA } from '@nestjs/common/constants.js';
-import { RouteParamtypes } from '@nestjs/common/enums/route-paramtypes.enum.js';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance } from 'fastify';
 import { Readable } from 'node:stream';
-import type { Observable } from 'rxjs';
-import { checkCharacters, jsonBodyRequired, jsonTooDeep } from './input-errors';
+import { checkCharacters, jsonTooDeep } from './input-errors';
 
 /**
  * Deeper than any real request (a 4-d tensor in an object is about 6), shallow enough for
@@ -54,44 +50,4 @@ export function checkJsonValue(value: unknown, maxDepth = MAX_JSON_DEPTH): void 
       visit((node as Record<string, unknown>)[key], depth + 1);
     }
   }
-}
-
-const JSON_TYPE = /^application\/json\s*(;.*)?$/i;
-/** Image and octet-stream bodies: RequestValidationPipe refuses them as values (see there). */
-const STREAMED_TYPE = /^(image\/|application\/octet-stream)/i;
-
-/**
- * A route with a `@Body()` parameter takes JSON: any other body (a form, text, none declared)
- * is a 415, not parsed into the DTO or dropped, which left a DTO of defaults (a retention run
- * without its `dryRun`). Routes reading the request themselves (uploads, tensors) are left
- * to their own checks.
- */
-export class JsonBodyInterceptor implements NestInterceptor {
-  private readonly takesBody = new WeakMap<object, boolean>();
-
-  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
-    if (context.getType() === 'http' && this.routeTakesBody(context)) {
-      refuseNonJsonBody(context.switchToHttp().getRequest<FastifyRequest>());
-    }
-    return next.handle();
-  }
-
-  private routeTakesBody(context: ExecutionContext): boolean {
-    const handler = context.getHandler();
-    let takes = this.takesBody.get(handler);
-    if (takes === undefined) {
-      const args = (Reflect.getMetadata(ROUTE_ARGS_METADATA, context.getClass(), handler.name) ??
-        {}) as Record<string, unknown>;
-      takes = Object.keys(args).some((key) => key.startsWith(`${RouteParamtypes.BODY}:`));
-      this.takesBody.set(handler, takes);
-    }
-    return takes;
-  }
-}
-
-function refuseNonJsonBody({ headers }: FastifyRequest): void {
-  const hasBody =
-    headers['transfer-encoding'] !== undefined || Number(headers['content-length'] ?? 0) > 0;
-  const type = headers['content-type'] ?? '';
-  if (hasBody && !JSON_TYPE.test(type) && !STREAMED_TYPE.test(type)) throw jsonBodyRequired();
 }
