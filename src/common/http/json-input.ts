@@ -11,7 +11,8 @@ export const MAX_JSON_DEPTH = 64;
 
 /**
  * Bodies a parser turned into values (JSON, URL-encoded forms): 400 for nesting past
- * MAX_JSON_DEPTH and for NUL or an unpaired surrogate in any key or string, before any pipe or handler sees them.
+ * MAX_JSON_DEPTH and for NUL or an unpaired surrogate in any key or string, before any pipe or
+ * handler sees them.
  * Streamed bodies (images, multipart) are checked where they are read.
  */
 export function checkParsedBodies(fastify: FastifyInstance): void {

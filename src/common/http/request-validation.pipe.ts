@@ -29,7 +29,7 @@ export class RequestValidationPipe extends ValidationPipe {
   }
 }
 
-/** A number in a query is decimal: `Number()` (what `@Type(() => Number)` calls) reads 0x10 and 1e3. */
+/** A number in a query is decimal: `Number()`, which `@Type(() => Number)` calls, reads 0x10. */
 const DECIMAL = /^-?\d+(\.\d+)?$/;
 
 function checkDecimals(query: unknown, dto: Type): void {
