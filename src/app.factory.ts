@@ -12,8 +12,9 @@ import {
   rememberUrl,
 } from './common/http/framework-errors';
 import { checkParsedBodies } from './common/http/json-input';
+import { RouteInputInterceptor } from './common/http/route-input.interceptor';
 import { RequestValidationPipe } from './common/http/request-validation.pipe';
-import { refuseNulInUrls } from './common/http/url-input';
+import { refuseInvalidUrlCharacters } from './common/http/url-input';
 import { REQUEST_ID_HEADER, requestIdFor } from './common/http/request-id';
 import { applyRouteBodyLimits } from './common/http/route-body-limit';
 import { AppConfig } from './config';
@@ -60,7 +61,7 @@ export async function createApp(
     reply.header(REQUEST_ID_HEADER, request.id);
     rememberUrl(request);
   });
-  refuseNulInUrls(fastify);
+  refuseInvalidUrlCharacters(fastify);
   streamBinaryBodies(fastify);
   checkParsedBodies(fastify);
   applyRouteBodyLimits(fastify, { tensor: config.http.maxTensorBytes });
@@ -80,6 +81,7 @@ export async function createApp(
     });
   }
   app.useGlobalPipes(new RequestValidationPipe());
+  app.useGlobalInterceptors(new RouteInputInterceptor());
   if (config.runs('web')) serveOpenApi(app);
   await app.init();
   return app;

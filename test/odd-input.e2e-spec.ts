@@ -111,6 +111,45 @@ describe('odd input: 4xx in the envelope, never a 5xx', () => {
       expectEnvelope(await http().post(path).set(asAdmin).send(body), 400, 'invalid_characters');
     });
 
+    it.each([
+      ['POST', '/v1/models', '{"name":"sur","kind":"classifier","labels":["\\ud800","b"]}'],
+      ['POST', '/v1/models', '{"name":"sur","kind":"classifier","description":"a\\udfff"}'],
+      ['POST', '/v1/admin/batch/train-classifier', '{"model":"\\ud800"}'],
+      ['PUT', '/v1/images/0190a000-0000-7000-8000-000000000000/label', '{"label":"\\ud800"}'],
+      [
+        'POST',
+        '/v1/labels',
+        '{"items":[{"imageId":"0190a000-0000-7000-8000-000000000000","label":"\\ud800"}]}',
+      ],
+      ['POST', '/v1/keys', '{"\\udc00":1}'],
+    ])(
+      'refuses an unpaired surrogate in a JSON body to %s %s with 400',
+      async (method, url, body) => {
+        const res = await http()
+          [method === 'PUT' ? 'put' : 'post'](url)
+          .set(asAdmin)
+          .set('content-type', 'application/json')
+          .send(body);
+        expectEnvelope(res, 400, 'invalid_characters');
+      },
+    );
+
+    it('takes a surrogate pair (an emoji) in JSON', async () => {
+      const res = await http()
+        .post('/v1/models')
+        .set(asAdmin)
+        .set('content-type', 'application/json')
+        .send('{"name":"emoji","kind":"classifier","description":"\\ud83d\\ude00"}');
+      expect([res.status, res.body.description]).toEqual([201, '\u{1F600}']);
+    });
+
+    it.each(['/v1/images?label=%ED%A0%80', '/v1/images?label=a%FF', '/v1/reports?from=%C0'])(
+      'refuses bytes that are no UTF-8 in %s with 400',
+      async (path) => {
+        expectEnvelope(await http().get(path).set(asAdmin), 400, 'invalid_characters');
+      },
+    );
+
     it('refuses one in a URL-encoded body with 400', async () => {
       const res = await http()
         .post('/v1/keys')
@@ -157,6 +196,53 @@ describe('odd input: 4xx in the envelope, never a 5xx', () => {
         .send(Buffer.from('{"email":"a@example.com","password":"x"}'));
       expectEnvelope(res, 415, 'unsupported_media_type');
       await http().get('/health/live').expect(200);
+    });
+
+    it('answers a form to a JSON route with 415, starting no run (not a retention without dryRun)', async () => {
+      const form = await http()
+        .post('/v1/admin/batch/retention')
+        .set(asAdmin)
+        .field('dryRun', 'true');
+      expectEnvelope(form, 415, 'unsupported_media_type');
+      const runs = await http().get('/v1/admin/batch/runs').set(asAdmin).expect(200);
+      expect(runs.body.items).toEqual([]);
+    });
+
+    it.each([
+      ['POST', '/v1/models', 'name=m&kind=classifier'],
+      ['PUT', '/v1/images/0190a000-0000-7000-8000-000000000000/label', 'label=x'],
+      ['POST', '/v1/admin/batch/retention', 'dryRun=true'],
+    ])('answers a URL-encoded body to %s %s with 415', async (method, path, body) => {
+      const res = await http()
+        [method === 'PUT' ? 'put' : 'post'](path)
+        .set(asAdmin)
+        .type('form')
+        .send(body);
+      expectEnvelope(res, 415, 'unsupported_media_type');
+    });
+
+    it.each([['text/plain'], [undefined]])(
+      'answers a body typed %s to a JSON route with 415',
+      async (type) => {
+        const res = await t.app.inject({
+          method: 'POST',
+          url: '/v1/models',
+          headers: { ...asAdmin, ...(type && { 'content-type': type }) },
+          payload: '{"name":"m","kind":"classifier"}',
+        });
+        expect([res.statusCode, res.json().error.code]).toEqual([415, 'unsupported_media_type']);
+      },
+    );
+
+    it('still takes a JSON route without a body, and JSON with a charset', async () => {
+      const run = await http().post('/v1/admin/batch/nope').set(asAdmin);
+      expect(run.status).not.toBe(415);
+      const model = await http()
+        .post('/v1/models')
+        .set(asAdmin)
+        .set('content-type', 'application/json; charset=utf-8')
+        .send('{"name":"charset-model","kind":"classifier"}');
+      expect(model.status).toBe(201);
     });
   });
 
@@ -296,6 +382,93 @@ describe('odd input: 4xx in the envelope, never a 5xx', () => {
         });
       expectProtocolError(res, 400);
       expect(res.body.error).toMatch(/"id"/);
+    });
+  });
+
+  describe('labels', () => {
+    const NFC = 'caf\u00e9';
+    const NFD = 'cafe\u0301';
+    const EMOJI = '\u{1F600}';
+    const createModel = (name: string, extra: Record<string, unknown>) =>
+      http()
+        .post('/v1/models')
+        .set(asAdmin)
+        .send({ name, kind: 'classifier', ...extra });
+
+    it.each([
+      ['none', []],
+      ['one', ['cat']],
+      ['one twice once trimmed', ['cat', ' cat ']],
+      ['one in NFC and NFD', [NFC, NFD]],
+      ['an empty one', ['cat', '  ']],
+      ['an invisible one', ['cat', '\u200b']],
+      ['an invisible one with spaces', ['cat', ' \ufeff\u2060 ']],
+      ['one over 200 characters (code points)', ['cat', EMOJI.repeat(201)]],
+    ])('refuses a trainable model with %s as labels with 400', async (_what, labels) => {
+      expectEnvelope(await createModel('labels-bad', { labels }), 400, 'invalid_labels');
+    });
+
+    it('stores model labels in NFC, trimmed, counting code points', async () => {
+      const res = await createModel('labels-nfc', { labels: [` ${NFD}`, EMOJI.repeat(200)] });
+      expect([res.status, res.body.trainingLabels]).toEqual([201, [NFC, EMOJI.repeat(200)]]);
+    });
+
+    it('bounds a model description in code points, in JSON as in a form', async () => {
+      const at = await createModel('described', { description: EMOJI.repeat(1000) });
+      expect(at.status).toBe(201);
+      const over = await createModel('overdescribed', { description: EMOJI.repeat(1001) });
+      expectEnvelope(over, 400, 'text_too_long');
+    });
+
+    it('labels images in NFC and refuses invisible labels', async () => {
+      const form = await http()
+        .post('/v1/images')
+        .set(asAdmin)
+        .attach('file', await testImages.png(7, 7), { filename: 'l.png', contentType: 'image/png' })
+        .expect(202);
+      const put = (label: string) =>
+        http().put(`/v1/images/${form.body.id}/label`).set(asAdmin).send({ label });
+      expect((await put(NFD)).body.label).toBe(NFC);
+      expect((await put(EMOJI.repeat(200))).status).toBe(200);
+      expectEnvelope(await put(EMOJI.repeat(201)), 400, 'invalid_label');
+      expectEnvelope(await put('\u200b\u200b'), 400, 'invalid_label');
+      const bulk = await http()
+        .post('/v1/labels')
+        .set(asAdmin)
+        .send({ items: [{ imageId: form.body.id, label: '\u200b' }] })
+        .expect(200);
+      expect(bulk.body.items[0].error.code).toBe('invalid_label');
+    });
+  });
+
+  describe('query strings', () => {
+    it.each(['0x10', '1e1', '+16', ' 16', '16.0.0'])(
+      'refuses limit=%s (numbers are decimal) with 400',
+      async (limit) => {
+        const res = await http()
+          .get(`/v1/images?limit=${encodeURIComponent(limit)}`)
+          .set(asAdmin);
+        expectEnvelope(res, 400, 'bad_request');
+      },
+    );
+
+    it('takes a decimal limit', async () => {
+      await http().get('/v1/images?limit=16').set(asAdmin).expect(200);
+    });
+
+    it.each([
+      '/v1/models/moderation/versions?x=1',
+      '/v1/me/export?x=1',
+      '/v1/keys?x=1',
+      '/v1/reports?x=1',
+      '/v1/admin/batch/runs?x=1',
+      '/v1/images?x=1',
+    ])('refuses an unknown parameter in %s with 400', async (path) => {
+      expectEnvelope(await http().get(path).set(asAdmin), 400, 'bad_request');
+    });
+
+    it('answers a malformed report day with 400 bad_request, as documented', async () => {
+      expectEnvelope(await http().get('/v1/reports?from=abc').set(asAdmin), 400, 'bad_request');
     });
   });
 

@@ -3,7 +3,7 @@
  * (`ErrorEnvelopeFilter` maps each kind to a status, a controller may map one itself).
  */
 export type DomainErrorKind =
-  'invalid' | 'too_large' | 'unprocessable' | 'range_not_satisfiable' | 'unavailable';
+  'invalid' | 'conflict' | 'too_large' | 'unprocessable' | 'range_not_satisfiable' | 'unavailable';
 
 export abstract class DomainError extends Error {
   abstract readonly kind: DomainErrorKind;

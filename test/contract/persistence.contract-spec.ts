@@ -24,6 +24,7 @@ import {
   UserRepository,
   webhookMessageId,
 } from '../../src/modules/persistence';
+import { PrismaAccountErasureRepository } from '../../src/modules/persistence/adapters/prisma-account-erasure.repository';
 import { PrismaApiKeyRepository } from '../../src/modules/persistence/adapters/prisma-api-key.repository';
 import { PrismaAuditLogRepository } from '../../src/modules/persistence/adapters/prisma-audit-log.repository';
 import { PrismaBatchRunRepository } from '../../src/modules/persistence/adapters/prisma-batch-run.repository';
@@ -36,6 +37,7 @@ import { PrismaSessionRepository } from '../../src/modules/persistence/adapters/
 import { PrismaUserRepository } from '../../src/modules/persistence/adapters/prisma-user.repository';
 import { PrismaWebhookRepository } from '../../src/modules/persistence/adapters/prisma-webhook.repository';
 import { DatabaseClient } from '../../src/modules/persistence/database/database-client';
+import { LastAdminError } from '../../src/modules/persistence/domain/account-erasure';
 import {
   DATABASE_KINDS,
   DatabaseKind,
@@ -911,6 +913,24 @@ describe.each(DATABASE_KINDS)('persistence repositories (%s)', (kind: DatabaseKi
       // Every label, when none is named.
       expect((await labels.summarize([])).examplesPerLabel).toMatchObject({ [other]: 1 });
     });
+
+    it('labels the same images from concurrent requests in opposite orders without deadlock', async () => {
+      const owner = await newOwner();
+      const ids: string[] = [];
+      for (let i = 0; i < 6; i++) ids.push((await newImage(owner)).id);
+      // Each request's first label covers the images the other request's second label does.
+      const halves = (order: string[], first: string, second: string) =>
+        order.map((imageId, i) => ({ imageId, label: i < order.length / 2 ? first : second }));
+      for (let pair = 0; pair < 20; pair++) {
+        const forward = halves(ids, `a${pair}`, `b${pair}`);
+        const backward = halves([...ids].reverse(), `c${pair}`, `d${pair}`);
+        const found = await Promise.all([
+          labels.setLabels(forward, owner),
+          labels.setLabels(backward, owner),
+        ]);
+        expect(found.map((set) => set.size)).toEqual([6, 6]);
+      }
+    });
   });
 
   describe('BatchRunRepository', () => {
@@ -1029,6 +1049,47 @@ async function sessionsOpenOn(url: string): Promise<number> {
     await client.end();
   }
 }
+
+/** Admins only in this database, so the test knows who the admins are. */
+describe.each(DATABASE_KINDS)('AccountErasureRepository (%s): the last admin', (kind) => {
+  let database: ThrowawayDatabase;
+  let db: DatabaseClient;
+  let users: PrismaUserRepository;
+  let erasures: PrismaAccountErasureRepository;
+
+  beforeAll(async () => {
+    database = await throwawayDatabase(kind);
+    db = await DatabaseClient.open(database.config);
+    users = new PrismaUserRepository(db);
+    erasures = new PrismaAccountErasureRepository(db);
+  });
+  afterAll(async () => {
+    await db?.close();
+    await database?.drop();
+  });
+
+  const newUser = async (scopes: string[]) =>
+    (await users.create({ email: `${unique('u')}@example.com`, scopes })).id;
+
+  it('never begins erasing the last admin, even when every admin is erased at once', async () => {
+    const first = await newUser(['admin']);
+    await expect(erasures.begin(first, 'self')).rejects.toBeInstanceOf(LastAdminError);
+    // A user who is no admin is erased as ever.
+    expect(await erasures.begin(await newUser(['images:read']), 'admin')).not.toBeNull();
+    let standing = [first];
+    for (let round = 0; round < 10; round++) {
+      standing = [...standing, await newUser(['admin']), await newUser(['admin', 'predict'])];
+      const outcomes = await Promise.allSettled(
+        standing.map((id, i) => erasures.begin(id, i % 2 ? 'self' : 'admin')),
+      );
+      const refused = outcomes.flatMap((outcome, i) =>
+        outcome.status === 'rejected' ? [[standing[i], outcome.reason]] : [],
+      );
+      expect(refused).toEqual([[expect.any(String), expect.any(LastAdminError)]]);
+      standing = [refused[0]![0] as string];
+    }
+  });
+});
 
 describe.each(DATABASE_KINDS)('PersistenceModule (%s)', (kind: DatabaseKind) => {
   @Module({})

@@ -1,13 +1,27 @@
 import { HttpStatus } from '@nestjs/common';
 import { AppError } from '../app-error';
 
+/** Text PostgreSQL cannot store as given, or that a decoder would silently replace. */
+export function invalidCharacters(message: string): AppError {
+  return new AppError(HttpStatus.BAD_REQUEST, 'invalid_characters', message);
+}
+
 /** PostgreSQL stores no NUL in text or JSON, and no text field of this API needs one. */
 export function nulCharacter(where: string): AppError {
-  return new AppError(
-    HttpStatus.BAD_REQUEST,
-    'invalid_characters',
-    `${where} may not contain NUL characters (\\u0000)`,
-  );
+  return invalidCharacters(`${where} may not contain NUL characters (\\u0000)`);
+}
+
+/** Half of a UTF-16 pair on its own encodes no character: PostgreSQL refuses it in jsonb. */
+const UNPAIRED_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** 400 `invalid_characters` for NUL or an unpaired UTF-16 surrogate anywhere in `text`. */
+export function checkCharacters(text: string, where: string): void {
+  if (text.includes('\0')) throw nulCharacter(where);
+  if (UNPAIRED_SURROGATE.test(text)) {
+    throw invalidCharacters(
+      `${where} may not contain unpaired UTF-16 surrogates (\\ud800-\\udfff)`,
+    );
+  }
 }
 
 export function jsonTooDeep(maxDepth: number): AppError {
@@ -66,5 +80,14 @@ export function unsupportedImageType(contentType: string): AppError {
     HttpStatus.UNSUPPORTED_MEDIA_TYPE,
     'unsupported_image_type',
     `${contentType} is not a supported image type`,
+  );
+}
+
+/** A body of another type than the route takes as a value (JSON). */
+export function jsonBodyRequired(): AppError {
+  return new AppError(
+    HttpStatus.UNSUPPORTED_MEDIA_TYPE,
+    'unsupported_media_type',
+    'This route takes a JSON body (Content-Type: application/json)',
   );
 }

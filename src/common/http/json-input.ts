@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import { Readable } from 'node:stream';
-import { jsonTooDeep, nulCharacter } from './input-errors';
+import { checkCharacters, jsonTooDeep } from './input-errors';
 
 /**
  * Deeper than any real request (a 4-d tensor in an object is about 6), shallow enough for
@@ -11,7 +11,8 @@ export const MAX_JSON_DEPTH = 64;
 
 /**
  * Bodies a parser turned into values (JSON, URL-encoded forms): 400 for nesting past
- * MAX_JSON_DEPTH and for NUL in any key or string, before any pipe or handler sees them.
+ * MAX_JSON_DEPTH and for NUL or an unpaired surrogate in any key or string, before any pipe or
+ * handler sees them.
  * Streamed bodies (images, multipart) are checked where they are read.
  */
 export function checkParsedBodies(fastify: FastifyInstance): void {
@@ -28,7 +29,7 @@ export function checkJsonValue(value: unknown, maxDepth = MAX_JSON_DEPTH): void 
   const containers: [object, number][] = [];
   const visit = (node: unknown, depth: number) => {
     if (typeof node === 'string') {
-      if (node.includes('\0')) throw nulCharacter('JSON strings');
+      checkCharacters(node, 'JSON strings');
     } else if (typeof node === 'object' && node !== null) {
       if (depth > maxDepth) throw jsonTooDeep(maxDepth);
       containers.push([node, depth]);
@@ -46,7 +47,7 @@ export function checkJsonValue(value: unknown, maxDepth = MAX_JSON_DEPTH): void 
       continue;
     }
     for (const key of Object.keys(node)) {
-      if (key.includes('\0')) throw nulCharacter('JSON keys');
+      checkCharacters(key, 'JSON keys');
       visit((node as Record<string, unknown>)[key], depth + 1);
     }
   }

@@ -1,6 +1,7 @@
-import { ArgumentMetadata, HttpStatus, ValidationPipe } from '@nestjs/common';
+import { ArgumentMetadata, HttpStatus, Type, ValidationPipe } from '@nestjs/common';
 import { Readable } from 'node:stream';
 import { AppError } from '../app-error';
+import { badRequest, jsonBodyRequired } from './input-errors';
 
 /** The years every date of the API falls in (ISO 8601's four digits; PostgreSQL holds them). */
 const EARLIEST = Date.parse('0001-01-01T00:00:00.000Z');
@@ -20,10 +21,24 @@ export class RequestValidationPipe extends ValidationPipe {
     // An image or octet-stream body stays a stream (see binary-body.ts); a route that takes a
     // body as a value wants JSON. (class-transformer walking a socket aborts the process.)
     if (metadata.type === 'body' && value instanceof Readable) throw jsonBodyRequired();
+    if (metadata.type === 'query' && metadata.metatype) checkDecimals(value, metadata.metatype);
     const transformed: unknown = await super.transform(value, metadata);
     // Only DTO classes turn strings into dates; other values (e.g. a raw tensor) pass as they are.
     if (this.toValidate(metadata)) checkDates(transformed);
     return transformed;
+  }
+}
+
+/** A number in a query is decimal: `Number()`, which `@Type(() => Number)` calls, reads 0x10. */
+const DECIMAL = /^-?\d+(\.\d+)?$/;
+
+function checkDecimals(query: unknown, dto: Type): void {
+  if (typeof query !== 'object' || query === null) return;
+  for (const [name, raw] of Object.entries(query)) {
+    const isNumber = Reflect.getMetadata('design:type', dto.prototype as object, name) === Number;
+    if (isNumber && typeof raw === 'string' && !DECIMAL.test(raw)) {
+      throw badRequest('bad_request', `${name} must be a decimal number`);
+    }
   }
 }
 
@@ -39,14 +54,6 @@ function checkDates(value: unknown): void {
       for (const child of Object.values(node)) pending.push(child);
     }
   }
-}
-
-function jsonBodyRequired(): AppError {
-  return new AppError(
-    HttpStatus.UNSUPPORTED_MEDIA_TYPE,
-    'unsupported_media_type',
-    'This route takes a JSON body (Content-Type: application/json)',
-  );
 }
 
 function dateOutOfRange(): AppError {

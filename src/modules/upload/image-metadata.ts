@@ -1,9 +1,9 @@
 import { checkJsonValue } from '../../common/http/json-input';
+import { MAX_LABEL_LENGTH, normalizeLabel } from '../../common/labels';
 import { ImageMetadata } from '../persistence';
 import { badUpload } from './upload-errors';
 
 export const MAX_METADATA_BYTES = 4096;
-export const MAX_LABEL_LENGTH = 200;
 
 /** The client's metadata: a JSON object of at most 4 KiB once serialized. */
 export function checkMetadata(value: unknown): ImageMetadata {
@@ -32,9 +32,12 @@ export function parseMetadataField(text: string): ImageMetadata {
 }
 
 export function checkLabel(label: string): string {
-  const trimmed = label.trim();
-  if (trimmed.length === 0 || trimmed.length > MAX_LABEL_LENGTH) {
-    throw badUpload('invalid_label', `label must have 1 to ${MAX_LABEL_LENGTH} characters`);
+  const normalized = normalizeLabel(label);
+  if (normalized === undefined) {
+    throw badUpload(
+      'invalid_label',
+      `label must have 1 to ${MAX_LABEL_LENGTH} characters, not all of them invisible`,
+    );
   }
-  return trimmed;
+  return normalized;
 }

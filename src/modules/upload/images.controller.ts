@@ -30,7 +30,8 @@ import { ImagePageResource, ImageResource, UploadedImageResource } from './dto/i
 import { ListImagesQuery } from './dto/list-images.query';
 import { SetLabelDto } from './dto/label.dto';
 import { ImageCatalogService } from './image-catalog.service';
-import { MAX_LABEL_LENGTH, MAX_METADATA_BYTES } from './image-metadata';
+import { MAX_LABEL_LENGTH } from '../../common/labels';
+import { MAX_METADATA_BYTES } from './image-metadata';
 import { ImagePresenter } from './image-presenter';
 import { LabelsService } from './labels.service';
 import { answerUpload } from './upload-answer';

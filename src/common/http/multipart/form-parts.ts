@@ -2,7 +2,7 @@ import type { Multipart } from '@fastify/multipart';
 import { HttpStatus } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { AppError } from '../../app-error';
-import { invalidMultipart, nulCharacter, payloadTooLarge, tooManyParts } from '../input-errors';
+import { checkCharacters, invalidMultipart, payloadTooLarge, tooManyParts } from '../input-errors';
 import { checkJsonValue } from '../json-input';
 
 type PartsOptions = NonNullable<Parameters<FastifyRequest['parts']>[0]>;
@@ -50,7 +50,7 @@ function checkPartText(part: Multipart): void {
   const texts = [part.fieldname, part.type === 'file' ? part.filename : part.value];
   for (const text of texts) {
     if (typeof text === 'string') {
-      if (text.includes('\0')) throw nulCharacter('Form field names, values and filenames');
+      checkCharacters(text, 'Form field names, values and filenames');
     } else {
       checkJsonValue(text);
     }

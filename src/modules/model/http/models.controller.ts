@@ -26,6 +26,7 @@ import { AppConfig } from '../../../config';
 import { RequireScopes, RateLimit } from '../../gateway';
 import { ModelRegistry } from '../model-registry';
 import { type ModelKind, TrainingRunRepository } from '../../persistence';
+import { boundedText } from '../../../common/http/text-fields';
 import { MAX_DESCRIPTION_LENGTH, MAX_TASK_LENGTH, receiveArtifactForm } from './artifact-form';
 import { CreateModelDto } from './dto/create-model.dto';
 import {
@@ -78,13 +79,20 @@ export class ModelsController {
       'It has no version until `train-classifier` trains one (POST /v1/admin/batch/' +
       'train-classifier `{ "model": name }`) from every labelled image whose label is in ' +
       '`labels` (every label found, when absent). 409 `model_exists`, 400 ' +
-      '`invalid_model_name`, `invalid_model_kind`, `invalid_labels`.',
+      '`invalid_model_name`, `invalid_model_kind`, `invalid_labels` (fewer than two distinct ' +
+      'labels, or an empty or invisible one), `text_too_long`.',
   })
   @ApiCreatedResponse({ type: ModelResource })
   async create(@Body() body: CreateModelDto): Promise<ModelResource> {
-    const labels = body.labels?.map((label) => label.trim());
+    const { description } = body;
     return presentModel(
-      await this.registry.createTrainable({ ...body, kind: body.kind as ModelKind, labels }),
+      await this.registry.createTrainable({
+        ...body,
+        kind: body.kind as ModelKind,
+        ...(description !== undefined && {
+          description: boundedText(description, 'description', MAX_DESCRIPTION_LENGTH),
+        }),
+      }),
     );
   }
 

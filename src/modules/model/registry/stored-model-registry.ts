@@ -26,10 +26,11 @@ import { ModelRuntime, MODERATION_MODEL } from '../runtime';
 import { checkArtifactFiles, MODEL_JSON } from './artifact-files';
 import { checkHeadArchitecture } from './head-architecture';
 import { registerBundledModel } from './bundled-model';
+import { MAX_LABEL_LENGTH, normalizeLabel } from '../../../common/labels';
 
 const MAX_LABELS = 1000;
-/** As long as a label a user gives an image (labels are what images get labeled with). */
-const MAX_LABEL_LENGTH = 200;
+/** A classifier tells at least two labels apart; an uploaded head may have one output. */
+const MIN_TRAINING_LABELS = 2;
 
 /**
  * ModelRegistry over ModelRepository (rows) and ObjectStorage (artifacts, under
@@ -87,8 +88,10 @@ export class StoredModelRegistry extends ModelRegistry implements OnModuleInit {
     }
     if (request.name === MODERATION_MODEL.name) throw modelExists(request.name);
     checkModelName(request.name);
-    const labels = request.labels ?? [];
-    if (labels.length > 0 && !areLabels(labels)) throw badLabels(HttpStatus.BAD_REQUEST);
+    const labels =
+      request.labels === undefined
+        ? []
+        : checkLabels(request.labels, MIN_TRAINING_LABELS, HttpStatus.BAD_REQUEST);
     const model = await this.models
       .createModel({
         name: request.name,
@@ -106,8 +109,7 @@ export class StoredModelRegistry extends ModelRegistry implements OnModuleInit {
   async addVersion(name: string, request: NewVersionRequest): Promise<ModelVersionRecord> {
     checkModelName(name);
     const { artifacts, parameterCount, labels: carried } = checkArtifactFiles(request.files);
-    const labels = request.labels ?? carried;
-    if (!areLabels(labels)) throw badLabels(HttpStatus.UNPROCESSABLE_ENTITY);
+    const labels = checkLabels(request.labels ?? carried, 1, HttpStatus.UNPROCESSABLE_ENTITY);
     const maxParams = this.config.model.headMaxParams;
     if (parameterCount > maxParams) {
       throw invalidArtifact(
@@ -232,23 +234,25 @@ function modelExists(name: string): AppError {
   return new AppError(HttpStatus.CONFLICT, 'model_exists', `A model named ${name} exists`);
 }
 
-function areLabels(labels: unknown): labels is string[] {
-  return (
-    Array.isArray(labels) &&
-    labels.length >= 1 &&
-    labels.length <= MAX_LABELS &&
-    labels.every(
-      (label) => typeof label === 'string' && label.length > 0 && label.length <= MAX_LABEL_LENGTH,
-    ) &&
-    new Set(labels).size === labels.length
-  );
-}
-
-function badLabels(status: HttpStatus): AppError {
-  return new AppError(
-    status,
-    'invalid_labels',
-    `Labels must be 1-${MAX_LABELS} distinct strings of 1-${MAX_LABEL_LENGTH} characters, ` +
-      'given with the upload or in model.json (userDefinedMetadata.labels)',
-  );
+/** The labels normalized (see normalizeLabel), or `invalid_labels` with `status`. */
+function checkLabels(labels: unknown, min: number, status: HttpStatus): string[] {
+  const normalized =
+    Array.isArray(labels) && labels.length <= MAX_LABELS
+      ? labels.map((label) => (typeof label === 'string' ? normalizeLabel(label) : undefined))
+      : [];
+  const valid = normalized.filter((label): label is string => label !== undefined);
+  if (
+    valid.length < min ||
+    valid.length < normalized.length ||
+    new Set(valid).size < valid.length
+  ) {
+    throw new AppError(
+      status,
+      'invalid_labels',
+      `Labels must be ${min}-${MAX_LABELS} distinct strings of 1-${MAX_LABEL_LENGTH} visible ` +
+        'characters (compared after NFC and trimming), given with the upload or in model.json ' +
+        '(userDefinedMetadata.labels)',
+    );
+  }
+  return valid;
 }

@@ -1,16 +1,19 @@
 import { Injectable } from '@nestjs/common';
-import type { AccountErasure as AccountErasureRow } from '../../../generated/prisma/client';
+import type { AccountErasure as AccountErasureRow, Prisma } from '../../../generated/prisma/client';
 import { DatabaseClient } from '../database/database-client';
 import {
   AccountErasureRecord,
   AccountErasureRepository,
   ErasureRequester,
+  LastAdminError,
   OwnerImageRange,
 } from '../domain/account-erasure';
 import { ImageRecord } from '../domain/image';
 import { isUuid } from './ids';
 import { isUniqueViolation } from './prisma-errors';
 import { toImageRecord } from './prisma-image.repository';
+
+const ADMIN_SCOPE = 'admin';
 
 @Injectable()
 export class PrismaAccountErasureRepository extends AccountErasureRepository {
@@ -22,12 +25,13 @@ export class PrismaAccountErasureRepository extends AccountErasureRepository {
     if (!isUuid(userId)) return null;
     const running = await this.db.prisma.accountErasure.findUnique({ where: { userId } });
     if (running) return toRecord(running);
-    if (!(await this.db.prisma.user.findUnique({ where: { id: userId }, select: { id: true } })))
-      return null;
     try {
-      return toRecord(
-        await this.db.prisma.accountErasure.create({ data: { userId, requestedBy } }),
-      );
+      return await this.db.prisma.$transaction(async (tx) => {
+        const user = await tx.user.findUnique({ where: { id: userId }, select: { scopes: true } });
+        if (!user) return null;
+        if (user.scopes.includes(ADMIN_SCOPE)) await keepAnotherAdmin(tx, userId);
+        return toRecord(await tx.accountErasure.create({ data: { userId, requestedBy } }));
+      });
     } catch (error) {
       // A concurrent request began it first: that one is ours too.
       if (!isUniqueViolation(error)) throw error;
@@ -112,4 +116,19 @@ export class PrismaAccountErasureRepository extends AccountErasureRepository {
 
 function toRecord(row: AccountErasureRow): AccountErasureRecord {
   return { ...row, requestedBy: row.requestedBy as ErasureRequester };
+}
+
+/**
+ * Throws `LastAdminError` unless an enabled admin other than `userId`, not being erased, remains.
+ * Every admin row is locked first (in id order): two admins erasing each other queue here, and
+ * the second sees the first's erasure when it counts.
+ */
+async function keepAnotherAdmin(tx: Prisma.TransactionClient, userId: string): Promise<void> {
+  await tx.$queryRaw`
+    SELECT id FROM users WHERE ${ADMIN_SCOPE} = ANY(scopes) ORDER BY id FOR UPDATE`;
+  const [{ others }] = await tx.$queryRaw<{ others: number }[]>`
+    SELECT count(*)::int AS others FROM users u
+    WHERE ${ADMIN_SCOPE} = ANY(u.scopes) AND u.disabled_at IS NULL AND u.id <> ${userId}::uuid
+      AND NOT EXISTS (SELECT 1 FROM account_erasures e WHERE e.user_id = u.id)`;
+  if (others === 0) throw new LastAdminError();
 }

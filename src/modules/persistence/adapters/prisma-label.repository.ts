@@ -34,14 +34,23 @@ export class PrismaLabelRepository extends LabelRepository {
     for (const [imageId, label] of latest) {
       byLabel.set(label, [...(byLabel.get(label) ?? []), imageId]);
     }
+    const ids = [...latest.keys()];
+    const owner = ownerId ?? null;
     const found = await this.db.prisma.$transaction(async (tx) => {
-      for (const [label, ids] of byLabel) {
-        await tx.image.updateMany({ where: changing(ids, label, ownerId), data: stamp(label) });
+      // Locked in id order before any update: concurrent requests listing the same images in
+      // other orders queue behind each other instead of deadlocking.
+      const rows = await tx.$queryRaw<{ id: string }[]>`
+        SELECT id::text AS id FROM images
+        WHERE id = ANY(${ids}::uuid[])
+          AND (${owner}::uuid IS NULL OR owner_id = ${owner}::uuid)
+        ORDER BY id FOR UPDATE`;
+      for (const [label, labelIds] of byLabel) {
+        await tx.image.updateMany({
+          where: changing(labelIds, label, ownerId),
+          data: stamp(label),
+        });
       }
-      return tx.image.findMany({
-        where: { id: { in: [...latest.keys()] }, ownerId },
-        select: { id: true },
-      });
+      return rows;
     });
     return new Set(found.map(({ id }) => id));
   }

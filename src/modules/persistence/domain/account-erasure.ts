@@ -1,3 +1,4 @@
+import { DomainError } from '../../../common/domain-error';
 import { ImageRecord } from './image';
 
 /** Image ids after `after` (exclusive) up to `through` (inclusive); open where absent. */
@@ -20,6 +21,16 @@ export interface AccountErasureRecord {
   completedAt: Date | null;
 }
 
+/** Erasing this user would leave no enabled admin that is not being erased itself. */
+export class LastAdminError extends DomainError {
+  override readonly name = 'LastAdminError';
+  readonly kind = 'conflict';
+
+  constructor() {
+    super('last_admin', 'This is the last admin: make another user an admin first');
+  }
+}
+
 /**
  * The steps of erasing an account, each idempotent, so that a retry after a crash anywhere
  * completes the erasure.
@@ -27,7 +38,8 @@ export interface AccountErasureRecord {
 export abstract class AccountErasureRepository {
   /**
    * The user's unfinished erasure, or a new one. Null when there is neither such a user nor an
-   * unfinished erasure of that id (nothing to erase).
+   * unfinished erasure of that id (nothing to erase). Throws `LastAdminError` rather than
+   * begin erasing the last admin, also when two admins' erasures begin at once.
    */
   abstract begin(
     userId: string,

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsInt, IsObject, IsOptional, IsString, Matches, MaxLength, Min } from 'class-validator';
-import { MAX_LABEL_LENGTH } from '../image-metadata';
+import { MAX_LABEL_LENGTH } from '../../../common/labels';
 import { SUPPORTED_IMAGE_TYPES } from '../../../common/images/image-type';
 
 export class CreateUploadDto {
@@ -22,7 +22,6 @@ export class CreateUploadDto {
   @ApiPropertyOptional({ maxLength: MAX_LABEL_LENGTH })
   @IsOptional()
   @IsString()
-  @MaxLength(MAX_LABEL_LENGTH)
   label?: string;
 
   @ApiPropertyOptional({

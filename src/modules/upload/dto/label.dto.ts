@@ -10,7 +10,7 @@ import {
   ValidateIf,
   ValidateNested,
 } from 'class-validator';
-import { MAX_LABEL_LENGTH } from '../image-metadata';
+import { MAX_LABEL_LENGTH } from '../../../common/labels';
 
 /** Items of one `POST /v1/labels`. */
 export const MAX_LABEL_ITEMS = 1000;

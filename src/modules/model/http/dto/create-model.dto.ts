@@ -29,6 +29,5 @@ export class CreateModelDto {
   @ApiPropertyOptional({ maxLength: MAX_DESCRIPTION_LENGTH })
   @IsOptional()
   @IsString()
-  @MaxLength(MAX_DESCRIPTION_LENGTH)
   description?: string;
 }
