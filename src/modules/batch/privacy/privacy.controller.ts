@@ -70,7 +70,8 @@ export class PrivacyController {
       'Needs a login session or the admin scope (403 `session_required`): a key alone cannot ' +
       'erase an account. Every key and session stops working at once; an `erase-account` batch ' +
       'run removes images, objects, predictions, embeddings, webhooks, stats and reports, then ' +
-      'the user. A retry resumes an unfinished erasure.',
+      'the user. A retry resumes an unfinished erasure. 409 `last_admin` when no other enabled ' +
+      'admin would be left.',
   })
   @ApiAcceptedResponse({ type: ErasureStartedResource })
   eraseSelf(@CurrentPrincipal() principal: Principal): Promise<ErasureStartedResource> {
@@ -92,8 +93,8 @@ export class PrivacyController {
   @ApiOperation({
     summary: 'Erase a user and everything of theirs',
     description:
-      'As `DELETE /v1/me`, for any user; 404 `user_not_found`. Calling it again resumes an ' +
-      'erasure that did not finish (a crash midway).',
+      'As `DELETE /v1/me`, for any user; 404 `user_not_found`; 409 `last_admin` for the last ' +
+      'enabled admin. Calling it again resumes an erasure that did not finish (a crash midway).',
   })
   @ApiAcceptedResponse({ type: ErasureStartedResource })
   eraseUser(
