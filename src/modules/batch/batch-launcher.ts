@@ -33,7 +33,7 @@ export class BatchLauncher {
   /**
    * Throws 404 `batch_job_not_found` for an unknown job (without a trigger key), the 4xx of
    * options its handler refuses (400 `invalid_batch_options`, 404 `model_not_found`, ...),
-   * 503 when the queue is down. While a run of the job on the same subject is queued or
+   * 503 when the queue is down (the run is recorded; see below). While a run of the job on the same subject is queued or
    * running, resolves with that run instead of starting another.
    */
   async start(job: string, options: unknown, start: StartOptions = {}): Promise<BatchRunRecord> {
@@ -63,14 +63,10 @@ export class BatchLauncher {
       return record(options, { error: `Invalid options: ${error.message}` });
     }
     const run = await record(parsed, { dedupKey });
-    if (run.status !== 'queued') return run;
-    try {
-      await this.steps.queueRun(run.id);
-    } catch (error) {
-      // Nothing will run it: say so on the run rather than leave it queued forever.
-      await this.runs.fail(run.id, `Could not be queued: ${(error as Error).message}`);
-      throw error;
-    }
+    // When the queue is down this throws (503) and the run stays queued: the batch reconciler
+    // queues it once the queue is back, and a retry of this start gets the same run. Failing
+    // it instead would fail a run another start had queued already (the same subject's).
+    if (run.status === 'queued') await this.steps.queueRun(run.id);
     return run;
   }
 }
