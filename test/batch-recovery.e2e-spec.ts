@@ -148,6 +148,16 @@ describe('Batch recovery and schedules on PostgreSQL and Redis', () => {
     expect(await reconciler.reconcile()).toEqual({ checked: 0, requeued: 0, busy: 0 });
   }, 240_000);
 
+  it('queues a run a start recorded while the queue was down (503), once the queue is back', async () => {
+    // What BatchLauncher leaves when queueing its first step fails: the run row, no job.
+    const run = await app.app.get(DatabaseClient).prisma.batchRun.create({
+      data: { job: 'daily-report', options: { day: '2026-01-20' }, dedupKey: '2026-01-20' },
+    });
+    await sleep(1_100);
+    expect(await reconciler.reconcile()).toEqual({ checked: 1, requeued: 1, busy: 0 });
+    expect(await c.finishedRun(run.id)).toMatchObject({ status: 'completed' });
+  }, 120_000);
+
   it('resumes a run whose chunk failed for good in the queue without running (stalled too often)', async () => {
     // A job whose worker died more than `maxStalledCount` times goes back to wait marked to
     // fail: the next worker to take it fails it (unrecoverable) without running it. This one
