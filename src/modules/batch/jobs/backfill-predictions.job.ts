@@ -86,10 +86,12 @@ export class BackfillPredictionsJob implements BatchJobHandler<
     return parseBatchOptions(optionsSchema, body);
   }
 
-  /** 404 `model_not_found`, 409 `no_production_version` for a model with nothing to predict with. */
+  /**
+   * 404 `model_not_found`; a model with nothing to predict with is 409 `no_production_version`
+   * from `subject`, which looks its versions up.
+   */
   async check({ model }: BackfillPredictionsOptions): Promise<void> {
-    if (model === undefined) return;
-    if (!(await this.registry.getModel(model)).production) throw noProductionVersion(model);
+    if (model !== undefined) await this.registry.getModel(model);
   }
 
   /**

@@ -52,17 +52,17 @@ export class DailyReportJob implements BatchJobHandler<DailyReportOptions, Daily
   }
 
   subject(options: DailyReportOptions): string {
-    return this.dayOf(options);
+    return this.reportDay(options);
   }
 
   async run(ctx: BatchRunContext<DailyReportOptions>): Promise<DailyReportResult> {
-    const result = await this.reports.build(this.dayOf(ctx.options));
+    const result = await this.reports.build(this.reportDay(ctx.options));
     await ctx.progress({ done: 1, total: 1, counters: { owners: result.owners } });
     return result;
   }
 
   /** Runs recorded before the default day was fixed at the start have none. */
-  private dayOf({ day }: DailyReportOptions): string {
+  private reportDay({ day }: DailyReportOptions): string {
     return day ?? this.yesterday();
   }
 

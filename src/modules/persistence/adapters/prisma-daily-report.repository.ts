@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Prisma } from '../../../generated/prisma/client';
 import type { DailyReport as DailyReportRow } from '../../../generated/prisma/client';
+import { DAY_MS } from '../../../common/dates/day-range';
 import { DatabaseClient } from '../database/database-client';
 import {
   DailyReportQuery,
@@ -131,5 +132,5 @@ function toDailyReportRecord(row: DailyReportRow): DailyReportRecord {
 
 /** Days since 1970-01-01: the day's key in the advisory lock (an int4). */
 function dayNumber(date: Date): number {
-  return Math.round(date.getTime() / (24 * 3600 * 1000));
+  return Math.round(date.getTime() / DAY_MS);
 }
